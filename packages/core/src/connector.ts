@@ -1,0 +1,370 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { type ActorDecision, type AgentMatch, resolveActor } from './actor-resolution.js';
+import { createAgentDirectory } from './agent-directory.js';
+import { type AuditEvent, type AuditSink, createRedactingAuditSink } from './audit.js';
+import {
+  ConfigurationError,
+  CrmConnectError,
+  isCrmConnectError,
+  NotFoundError,
+  OwnerRejectedError,
+} from './errors.js';
+import {
+  type AgentAssigned,
+  type InteractionEnded,
+  type InteractionEvent,
+  isOpeningEvent,
+  type OpeningEvent,
+  parseInteractionEvent,
+} from './events.js';
+import type { RetryOptions } from './http/http-client.js';
+import { type RateBudgetRegistry, sharedRateBudgets } from './http/rate-budget.js';
+import { createRedactingLogger, type Logger, silentLogger } from './logging.js';
+import type {
+  CredentialCheck,
+  CrmConnection,
+  CrmPlugin,
+  PluginCapabilities,
+  PluginContext,
+  TicketRef,
+} from './plugin.js';
+import { createMemoryRecordLinkStore, type RecordLinkStore } from './record-links.js';
+import { createRedactor, type Redactor } from './redaction.js';
+import { endNote, ticketDescription, ticketSubject } from './ticket-text.js';
+import type { CrmUser } from './users.js';
+import { parseSettings } from './validation.js';
+
+export interface ConnectorOptions<TSchema extends z.ZodObject> {
+  plugin: CrmPlugin<TSchema>;
+  /** The saved settings; validated against the plugin's schema (a `ConfigurationError` names bad fields). */
+  settings: z.input<TSchema>;
+  /** Receives one event per write. Default: none. */
+  audit?: AuditSink | undefined;
+  /** Default: silent. Everything logged is redacted. */
+  logger?: Logger | undefined;
+  /** The random source of the legacy random-agent rule. Default `Math.random`. */
+  random?: (() => number) | undefined;
+  /** Interaction → record links. Default: in memory, bounded. */
+  recordLinks?: RecordLinkStore | undefined;
+  /** Rate budgets per CRM account. Default: the process-wide registry, so connectors to one account share one budget. */
+  rateBudgets?: RateBudgetRegistry | undefined;
+  /** Agent lookup cache: lifetime (default 5 min) and size (default 5,000). */
+  agentCache?: { ttlMs?: number | undefined; maxEntries?: number | undefined } | undefined;
+  /** HTTP layer overrides (retry backoff, per-attempt timeout). */
+  http?: { retry?: RetryOptions | undefined; timeoutMs?: number | undefined } | undefined;
+}
+
+/** One CRM, configured: hand it interaction events. */
+export interface Connector {
+  readonly pluginId: string;
+  readonly capabilities: PluginCapabilities;
+  /** Validates the event and makes the CRM writes it calls for; resolves to the audit event of the last write. */
+  handle(event: unknown): Promise<AuditEvent>;
+  /** The live credential check, as on save. */
+  validateCredentials(): Promise<CredentialCheck>;
+  /** Forgets cached CRM users (after agents were deactivated or added). */
+  clearCaches(): void;
+  /** The redactor holding this connector's secrets, for the platform's own logs. */
+  readonly redactor: Redactor;
+}
+
+export function createConnector<TSchema extends z.ZodObject>(options: ConnectorOptions<TSchema>): Connector {
+  const { plugin } = options;
+  const settings = parseSettings(plugin.settings.schema, options.settings, plugin.id) as z.output<TSchema> &
+    Record<string, unknown>;
+  const redactor = createRedactor(
+    plugin.settings.secretFields.map((field) => stringOrUndefined(settings[field])),
+  );
+  const logger = createRedactingLogger(options.logger ?? silentLogger, redactor);
+  const sink = createRedactingAuditSink(options.audit ?? (() => {}), redactor);
+  const context: PluginContext = {
+    redactor,
+    logger,
+    audit: sink,
+    rateBudgets: options.rateBudgets ?? sharedRateBudgets,
+    http: { retry: options.http?.retry, timeoutMs: options.http?.timeoutMs },
+  };
+  const capabilities = plugin.capabilities(settings);
+  const connection: CrmConnection = plugin.connect(settings, context);
+  const directory = createAgentDirectory({
+    lookup: connection,
+    aliases: settings.agentEmailAliases as Record<string, string> | undefined,
+    ttlMs: options.agentCache?.ttlMs,
+    maxEntries: options.agentCache?.maxEntries,
+  });
+  const links = options.recordLinks ?? createMemoryRecordLinkStore();
+  const random = options.random ?? Math.random;
+  const defaultUserEnabled = settings.defaultUser === true;
+  const alwaysUseAdmin = capabilities.alwaysUseAdmin && settings.alwaysUseAdmin === true;
+  // Events of one interaction are handled in order, so an assignment never races its ticket's creation.
+  const inFlight = new Map<string, Promise<unknown>>();
+
+  async function decide(eventType: InteractionEvent['type'], agent: AgentMatch): Promise<ActorDecision> {
+    const input = {
+      eventType,
+      agent,
+      connectionUser: await connection.connectionUser(),
+      defaultUserEnabled,
+      abandonedCallTickets: settings.abandonedCallTickets === true,
+      alwaysUseAdmin,
+      performsAsAgent: capabilities.performsAsAgent,
+      random,
+    };
+    const decision = resolveActor(input);
+    if (decision.action !== 'needs-agent-pool') return decision;
+    return resolveActor({ ...input, agentPool: await directory.assignablePool() });
+  }
+
+  async function emit(event: Omit<AuditEvent, 'at' | 'crm'>): Promise<AuditEvent> {
+    const full: AuditEvent = { at: new Date().toISOString(), crm: plugin.id, ...event };
+    await sink(full);
+    return full;
+  }
+
+  async function findLinkedTicket(interactionId: string): Promise<TicketRef | undefined> {
+    const linked = await links.get(plugin.id, interactionId);
+    if (linked !== undefined) return linked;
+    const found = await connection.findTicket(interactionId);
+    if (found !== undefined) await links.set(plugin.id, interactionId, found);
+    return found;
+  }
+
+  async function openRecord(event: OpeningEvent): Promise<AuditEvent> {
+    const base = {
+      interactionId: event.interactionId,
+      eventType: event.type,
+      operation: 'create-ticket' as const,
+    };
+    const linked = await links.get(plugin.id, event.interactionId);
+    if (linked !== undefined) {
+      return emit({
+        ...base,
+        recordId: linked.id,
+        reason: 'already-linked',
+        attempts: 0,
+        outcome: 'existing',
+      });
+    }
+    const agent = await directory.identify(event.agent);
+    const decision = await decide(event.type, agent);
+    if (decision.action === 'skip') {
+      return emit({
+        ...base,
+        reason: decision.reason,
+        agentStatus: decision.agentStatus,
+        attempts: 0,
+        outcome: 'skipped',
+      });
+    }
+    if (decision.action !== 'write') {
+      throw new ConfigurationError(
+        `${plugin.displayName} has no active agent to assign interaction ${event.interactionId} to. Enable the default user, or activate at least one agent in ${plugin.displayName}.`,
+        { pluginId: plugin.id },
+      );
+    }
+    let { owner, performer, reason } = decision;
+    if (owner === undefined) throw new Error('actor rule returned no owner for a new record');
+    const write = (to: CrmUser, by: CrmUser) =>
+      connection.createTicket({
+        event,
+        owner: to,
+        performer: by,
+        idempotencyKey: idempotencyKey(event.interactionId, 'create-ticket'),
+        subject: ticketSubject(event),
+        description: ticketDescription(event),
+      });
+    let result: Awaited<ReturnType<typeof write>>;
+    try {
+      result = await write(owner, performer);
+    } catch (error) {
+      const fallback = await ownerFallback(error, owner, base);
+      if (fallback === undefined) throw error;
+      owner = fallback;
+      performer = fallback;
+      reason = 'default-user';
+      result = await write(owner, performer);
+    }
+    await links.set(plugin.id, event.interactionId, result.ticket);
+    return emit({
+      ...base,
+      recordId: result.ticket.id,
+      performer: summary(performer),
+      owner: summary(owner),
+      reason,
+      agentStatus: decision.agentStatus,
+      performerReason: decision.performerReason,
+      attempts: result.attempts,
+      outcome: result.created ? 'created' : 'existing',
+    });
+  }
+
+  /** When the CRM refuses an owner (deactivated since we cached them), the default user takes the record if enabled. */
+  async function ownerFallback(
+    error: unknown,
+    owner: CrmUser,
+    base: Pick<AuditEvent, 'interactionId' | 'eventType' | 'operation'>,
+  ): Promise<CrmUser | undefined> {
+    if (!(error instanceof OwnerRejectedError) || !defaultUserEnabled) return undefined;
+    const connectionUser = await connection.connectionUser();
+    if (connectionUser.id === owner.id) return undefined;
+    directory.clear();
+    await emit({
+      ...base,
+      owner: summary(owner),
+      reason: 'owner-fallback',
+      attempts: error.attempts ?? 1,
+      outcome: 'failed',
+      error: { code: error.code, message: error.message },
+      detail: `${plugin.displayName} refused owner ${owner.id}; the default user ${connectionUser.id} takes the record.`,
+    });
+    return connectionUser;
+  }
+
+  async function assignAgent(event: AgentAssigned): Promise<AuditEvent> {
+    const base = {
+      interactionId: event.interactionId,
+      eventType: event.type,
+      operation: 'change-owner' as const,
+    };
+    const agent = await directory.identify(event.agent);
+    const decision = await decide(event.type, agent);
+    if (decision.action === 'skip') {
+      return emit({
+        ...base,
+        reason: decision.reason,
+        agentStatus: decision.agentStatus,
+        attempts: 0,
+        outcome: 'skipped',
+      });
+    }
+    if (decision.action !== 'write' || decision.owner === undefined)
+      throw new Error('unexpected actor decision');
+    const ticket = await findLinkedTicket(event.interactionId);
+    if (ticket === undefined) {
+      // The assignment overtook the opening event: open the record now, owned by the agent.
+      return openRecord({ ...event, type: 'chat.started' });
+    }
+    const result = await connection.changeOwner({
+      interactionId: event.interactionId,
+      ticket,
+      owner: decision.owner,
+      performer: decision.performer,
+    });
+    return emit({
+      ...base,
+      recordId: ticket.id,
+      performer: summary(decision.performer),
+      owner: summary(decision.owner),
+      reason: decision.reason,
+      agentStatus: decision.agentStatus,
+      performerReason: decision.performerReason,
+      attempts: result.attempts,
+      outcome: 'updated',
+    });
+  }
+
+  async function endInteraction(event: InteractionEnded): Promise<AuditEvent> {
+    const base = {
+      interactionId: event.interactionId,
+      eventType: event.type,
+      operation: 'add-note' as const,
+    };
+    const body = endNote(event);
+    if (body === '') return emit({ ...base, reason: 'nothing-to-write', attempts: 0, outcome: 'skipped' });
+    const agent = await directory.identify(event.agent);
+    const decision = await decide(event.type, agent);
+    if (decision.action !== 'write') throw new Error('unexpected actor decision');
+    const ticket = await findLinkedTicket(event.interactionId);
+    if (ticket === undefined) {
+      throw new NotFoundError(
+        `${plugin.displayName} has no record for interaction ${event.interactionId}: deliver its opening event (chat.started, voicemail.received or call.abandoned) first, then this one again.`,
+        { pluginId: plugin.id, retryable: true },
+      );
+    }
+    const result = await connection.addNote({
+      interactionId: event.interactionId,
+      ticket,
+      body,
+      performer: decision.performer,
+      idempotencyKey: idempotencyKey(event.interactionId, 'add-note', body),
+    });
+    return emit({
+      ...base,
+      recordId: ticket.id,
+      performer: summary(decision.performer),
+      reason: decision.reason,
+      agentStatus: decision.agentStatus,
+      performerReason: decision.performerReason,
+      attempts: result.attempts,
+      outcome: 'updated',
+    });
+  }
+
+  async function dispatch(event: InteractionEvent): Promise<AuditEvent> {
+    const operation = isOpeningEvent(event)
+      ? 'create-ticket'
+      : event.type === 'agent.assigned'
+        ? 'change-owner'
+        : 'add-note';
+    try {
+      if (isOpeningEvent(event)) return await openRecord(event);
+      if (event.type === 'agent.assigned') return await assignAgent(event);
+      return await endInteraction(event);
+    } catch (error) {
+      const typed = isCrmConnectError(error)
+        ? error
+        : new CrmConnectError('internal_error', redactor.redact(`Unexpected failure: ${String(error)}`), {
+            pluginId: plugin.id,
+            cause: error,
+          });
+      await emit({
+        interactionId: event.interactionId,
+        eventType: event.type,
+        operation,
+        reason: 'error',
+        attempts: typed.attempts ?? 0,
+        outcome: 'failed',
+        error: { code: typed.code, message: redactor.redact(typed.message) },
+      });
+      throw error;
+    }
+  }
+
+  return {
+    pluginId: plugin.id,
+    capabilities,
+    redactor,
+    async handle(input) {
+      const event = parseInteractionEvent(input);
+      const previous = inFlight.get(event.interactionId) ?? Promise.resolve();
+      const current = previous.then(
+        () => dispatch(event),
+        () => dispatch(event),
+      );
+      inFlight.set(event.interactionId, current);
+      try {
+        return await current;
+      } finally {
+        if (inFlight.get(event.interactionId) === current) inFlight.delete(event.interactionId);
+      }
+    },
+    validateCredentials: () => plugin.validateCredentials(settings, context),
+    clearCaches: () => directory.clear(),
+  };
+}
+
+/** The same interaction and operation always give the same key; a note's key also covers its text. */
+export function idempotencyKey(interactionId: string, operation: string, content?: string): string {
+  const suffix =
+    content === undefined ? '' : `:${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
+  return `crm-connect:${interactionId}:${operation}${suffix}`;
+}
+
+function summary(user: CrmUser): { id: string; name?: string | undefined } {
+  return { id: user.id, name: user.name };
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

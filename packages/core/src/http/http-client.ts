@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
+import { DelegateBackoff, decorrelatedJitterGenerator, handleWhen, retry } from 'cockatiel';
+import { type CrmConnectError, isCrmConnectError, TransportError } from '../errors.js';
+import { type Logger, silentLogger } from '../logging.js';
+import type { Redactor } from '../redaction.js';
+import { defaultErrorFor, type ErrorResponse } from './error-mapping.js';
+import type { RateBudget } from './rate-budget.js';
+import { parseRetryAfter } from './retry-after.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Methods that RFC 9110 defines as idempotent: repeating them cannot create a second record. */
+const idempotentMethods = new Set<HttpMethod>(['GET', 'HEAD', 'PUT', 'DELETE']);
+
+/** Supplies the credentials of a request. */
+export interface AuthProvider {
+  /** Headers that authenticate the request (Authorization and any CRM-specific ones). */
+  headers(): Promise<Readonly<Record<string, string>>>;
+  /** Called after a 401: get fresh credentials; return true to send the request once more with them. */
+  refresh?(): Promise<boolean>;
+}
+
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 4. */
+  maxRetries?: number | undefined;
+  /** First backoff delay in ms (then exponential with decorrelated jitter). Default 250. */
+  initialDelayMs?: number | undefined;
+  /** Longest backoff delay in ms. Default 30,000. */
+  maxDelayMs?: number | undefined;
+  /** A Retry-After longer than this (ms) is not waited for: the error is thrown instead. Default 120,000. */
+  maxRetryAfterMs?: number | undefined;
+}
+
+export interface HttpClientOptions {
+  /** The plugin id, carried by every error. */
+  pluginId: string;
+  /** Base URL that relative request paths are resolved against. */
+  baseUrl: string;
+  auth: AuthProvider;
+  /** The account's shared request budget. */
+  budget: RateBudget;
+  /** Redacts secrets from every log line and error this client produces. */
+  redactor: Redactor;
+  /** Default: silent. */
+  logger?: Logger | undefined;
+  /** Maps a CRM error answer to a typed error; return `undefined` to use the generic mapping by status. */
+  mapError?: ((response: ErrorResponse) => CrmConnectError | undefined) | undefined;
+  /** Per-attempt timeout in ms. Default 30,000. */
+  timeoutMs?: number | undefined;
+  retry?: RetryOptions | undefined;
+  /** Headers sent on every request (Accept, OData-Version, …). */
+  defaultHeaders?: Readonly<Record<string, string>> | undefined;
+  /** The header that carries `idempotencyKey` to the CRM (`Idempotency-Key` on Zendesk). Without it the key only marks the request safe to retry. */
+  idempotencyHeader?: string | undefined;
+  /** A header that carries our request id to the CRM, for support cases. Default: none. */
+  requestIdHeader?: string | undefined;
+}
+
+export interface RequestOptions {
+  method: HttpMethod;
+  /** A path relative to the base URL, or an absolute URL on the CRM's own host. */
+  path: string;
+  query?: Readonly<Record<string, string | number | boolean | undefined>> | undefined;
+  body?: unknown;
+  headers?: Readonly<Record<string, string>> | undefined;
+  /** What the call does, for logs and error messages ("create ticket"). */
+  operation: string;
+  /** A key that makes this write safe to repeat: sent in `idempotencyHeader` and allows retries of a POST/PATCH. */
+  idempotencyKey?: string | undefined;
+  /** The plugin vouches that repeating this write is harmless (an upsert keyed by an external id). */
+  idempotent?: boolean | undefined;
+  /** Credentials for this request only (a write made as another user). */
+  auth?: AuthProvider | undefined;
+  /** Statuses that are answers rather than errors (a 404 on a lookup). 2xx always are. */
+  acceptStatus?: readonly number[] | undefined;
+}
+
+export interface HttpResponse<TData = unknown> {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  data: TData;
+  /** HTTP attempts made, retries and the post-refresh resend included. */
+  attempts: number;
+  requestId: string;
+}
+
+/** The one HTTP layer every plugin uses. */
+export interface HttpClient {
+  readonly baseUrl: string;
+  request<TData = unknown>(options: RequestOptions): Promise<HttpResponse<TData>>;
+}
+
+// One keep-alive agent pair per process: connection reuse is most of the cost on a hot path.
+const keepAliveAgents = {
+  httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+  httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+};
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const logger = options.logger ?? silentLogger;
+  const retryOptions = {
+    maxRetries: options.retry?.maxRetries ?? 4,
+    initialDelayMs: options.retry?.initialDelayMs ?? 250,
+    maxDelayMs: options.retry?.maxDelayMs ?? 30_000,
+    maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 120_000,
+  };
+  const instance: AxiosInstance = axios.create({
+    baseURL: options.baseUrl,
+    timeout: options.timeoutMs ?? 30_000,
+    // Status handling is ours; axios only reports transport failures.
+    validateStatus: () => true,
+    // Never follow redirects: credentials must not travel to a host the plugin did not name.
+    maxRedirects: 0,
+    ...keepAliveAgents,
+  });
+
+  async function request<TData>(request: RequestOptions): Promise<HttpResponse<TData>> {
+    const requestId = randomUUID();
+    const auth = request.auth ?? options.auth;
+    const safeToRepeat =
+      idempotentMethods.has(request.method) ||
+      request.idempotencyKey !== undefined ||
+      request.idempotent === true;
+    let attempts = 0;
+    let refreshed = false;
+
+    const sendOnce = async (): Promise<AxiosResponse> => {
+      attempts += 1;
+      const headers: Record<string, string> = { ...options.defaultHeaders, ...request.headers };
+      const authHeaders = await auth.headers();
+      for (const [name, value] of Object.entries(authHeaders)) {
+        // The header as sent (e.g. a base64 Basic credential) is a secret in its own right.
+        options.redactor.add(value.replace(/^(Basic|Bearer)\s+/i, ''));
+        headers[name] = value;
+      }
+      if (request.idempotencyKey !== undefined && options.idempotencyHeader !== undefined) {
+        headers[options.idempotencyHeader] = request.idempotencyKey;
+      }
+      if (options.requestIdHeader !== undefined) headers[options.requestIdHeader] = requestId;
+      const started = performance.now();
+      try {
+        const response = await instance.request({
+          method: request.method,
+          url: request.path,
+          params: request.query,
+          data: request.body,
+          headers,
+        });
+        logger.log('debug', 'crm request', {
+          requestId,
+          plugin: options.pluginId,
+          operation: request.operation,
+          method: request.method,
+          path: options.redactor.redact(request.path),
+          status: response.status,
+          attempt: attempts,
+          ms: Math.round(performance.now() - started),
+        });
+        return response;
+      } catch (error) {
+        throw transportErrorOf(error, request, requestId);
+      }
+    };
+
+    const attempt = async (): Promise<HttpResponse<TData>> => {
+      let response = await options.budget.schedule(sendOnce);
+      if (response.status === 401 && auth.refresh !== undefined && !refreshed) {
+        refreshed = true;
+        if (await auth.refresh()) response = await options.budget.schedule(sendOnce);
+      }
+      if (
+        (response.status >= 200 && response.status < 300) ||
+        request.acceptStatus?.includes(response.status)
+      ) {
+        return {
+          status: response.status,
+          headers: flattenHeaders(response.headers),
+          data: response.data as TData,
+          attempts,
+          requestId,
+        };
+      }
+      throw errorOf(response, request, requestId);
+    };
+
+    const policy = retry(
+      handleWhen((error) => safeToRepeat && isCrmConnectError(error) && error.retryable && waitable(error)),
+      {
+        maxAttempts: retryOptions.maxRetries,
+        backoff: new DelegateBackoff<{ result: unknown }, [number, number] | undefined>((context, state) => {
+          const error =
+            'error' in (context.result as object) ? (context.result as { error: unknown }).error : undefined;
+          const [jitterDelay, nextState] = decorrelatedJitterGenerator(state, {
+            generator: decorrelatedJitterGenerator,
+            initialDelay: retryOptions.initialDelayMs,
+            maxDelay: retryOptions.maxDelayMs,
+            exponent: 2,
+          });
+          const retryAfter = isCrmConnectError(error) ? error.retryAfterMs : undefined;
+          return { delay: retryAfter ?? jitterDelay, state: nextState };
+        }),
+      },
+    );
+    policy.onRetry(({ delay, attempt: retryNumber, ...reason }) => {
+      const error = 'error' in reason ? reason.error : undefined;
+      logger.log('warn', 'crm request retried', {
+        requestId,
+        plugin: options.pluginId,
+        operation: request.operation,
+        retry: retryNumber,
+        delayMs: Math.round(delay),
+        error: isCrmConnectError(error) ? error.code : undefined,
+      });
+    });
+
+    try {
+      return await policy.execute(attempt);
+    } catch (error) {
+      if (isCrmConnectError(error)) {
+        error.attempts = attempts;
+        logger.log('warn', 'crm request failed', {
+          requestId,
+          plugin: options.pluginId,
+          operation: request.operation,
+          code: error.code,
+          status: error.status,
+          attempts,
+          message: error.message,
+        });
+      }
+      throw error;
+    }
+  }
+
+  function waitable(error: CrmConnectError): boolean {
+    return error.retryAfterMs === undefined || error.retryAfterMs <= retryOptions.maxRetryAfterMs;
+  }
+
+  function errorOf(response: AxiosResponse, request: RequestOptions, requestId: string): CrmConnectError {
+    const headers = flattenHeaders(response.headers);
+    const retryAfterMs = parseRetryAfter(headers['retry-after']);
+    const errorResponse: ErrorResponse = {
+      pluginId: options.pluginId,
+      status: response.status,
+      headers,
+      data: response.data,
+      method: request.method,
+      operation: request.operation,
+      requestId,
+      retryAfterMs,
+      redact: options.redactor.redact,
+    };
+    const error = options.mapError?.(errorResponse) ?? defaultErrorFor(errorResponse);
+    if (error.retryAfterMs !== undefined && error.code === 'rate_limited') {
+      // A 429 speaks for the whole account: hold every caller sharing this budget, not just this one.
+      options.budget.holdFor(error.retryAfterMs);
+    }
+    return error;
+  }
+
+  function transportErrorOf(error: unknown, request: RequestOptions, requestId: string): CrmConnectError {
+    if (isCrmConnectError(error)) return error;
+    const code = isAxiosError(error) ? error.code : undefined;
+    const detail = error instanceof Error ? error.message : String(error);
+    const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+    const what = timedOut
+      ? `timed out after ${options.timeoutMs ?? 30_000} ms`
+      : `failed before an answer (${code ?? 'network error'}: ${detail})`;
+    return new TransportError(
+      options.redactor.redact(
+        `${options.pluginId}: ${request.operation} ${what}. Check that ${new URL(request.path, options.baseUrl).origin} is reachable; the request is retried automatically when it is safe to repeat.`,
+      ),
+      // The axios error holds the request headers (credentials): keep only a redacted summary.
+      { pluginId: options.pluginId, requestId, cause: { code, message: options.redactor.redact(detail) } },
+    );
+  }
+
+  return { baseUrl: options.baseUrl, request };
+}
+
+function flattenHeaders(headers: AxiosResponse['headers']): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined || value === null) continue;
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return flat;
+}

@@ -1,0 +1,132 @@
+export {
+  type ActorDecision,
+  type ActorResolutionInput,
+  type AgentMatch,
+  type AgentStatus,
+  type OwnerReason,
+  type PerformerReason,
+  resolveActor,
+  type SkipReason,
+} from './actor-resolution.js';
+export {
+  type AgentDirectory,
+  type AgentDirectoryOptions,
+  createAgentDirectory,
+  type UserLookup,
+} from './agent-directory.js';
+export {
+  type AuditEvent,
+  type AuditOutcome,
+  type AuditReason,
+  type AuditSink,
+  createMemoryAuditSink,
+  createRedactingAuditSink,
+  type MemoryAuditSink,
+  type WriteOperation,
+} from './audit.js';
+export { type Connector, type ConnectorOptions, createConnector, idempotencyKey } from './connector.js';
+export {
+  AuthenticationError,
+  AuthorizationError,
+  ConfigurationError,
+  ConflictError,
+  CrmConnectError,
+  type CrmConnectErrorOptions,
+  CrmRejectedInputError,
+  type FieldIssue,
+  InvalidInputError,
+  isCrmConnectError,
+  NotFoundError,
+  OwnerRejectedError,
+  RateLimitedError,
+  TransportError,
+} from './errors.js';
+export {
+  type AgentAssigned,
+  type CallAbandoned,
+  type Channel,
+  type ChatStarted,
+  channelSchema,
+  type EndUser,
+  endUserSchema,
+  type InteractionEnded,
+  type InteractionEvent,
+  type InteractionEventType,
+  interactionEventSchema,
+  interactionIdSchema,
+  isOpeningEvent,
+  type OpeningEvent,
+  openingEventTypes,
+  type PlatformAgent,
+  parseInteractionEvent,
+  platformAgentSchema,
+  type VoicemailReceived,
+} from './events.js';
+export { bodyExcerpt, defaultErrorFor, type ErrorResponse } from './http/error-mapping.js';
+export {
+  type AuthProvider,
+  createHttpClient,
+  type HttpClient,
+  type HttpClientOptions,
+  type HttpMethod,
+  type HttpResponse,
+  type RequestOptions,
+  type RetryOptions,
+} from './http/http-client.js';
+export {
+  createRateBudgetRegistry,
+  type RateBudget,
+  type RateBudgetOptions,
+  type RateBudgetRegistry,
+  sharedRateBudgets,
+} from './http/rate-budget.js';
+export { parseRetryAfter } from './http/retry-after.js';
+export {
+  createJsonLinesLogger,
+  createRedactingLogger,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+  silentLogger,
+} from './logging.js';
+export {
+  type AddNoteInput,
+  type ChangeOwnerInput,
+  type CreateTicketInput,
+  type CreateTicketResult,
+  type CredentialCheck,
+  type CrmConnection,
+  type CrmPlugin,
+  definePlugin,
+  type PluginCapabilities,
+  type PluginContext,
+  type TicketRef,
+  type WriteResult,
+} from './plugin.js';
+export { createMemoryRecordLinkStore, type RecordLinkStore } from './record-links.js';
+export { createRedactor, REDACTED, type Redactor } from './redaction.js';
+export {
+  type CommonSettings,
+  commonSettingsSchema,
+  commonSettingsShape,
+  optionalText,
+} from './settings/common-settings.js';
+export { settingsJsonSchema } from './settings/json-schema.js';
+export {
+  applySettingsRules,
+  type CheckboxState,
+  type CredentialStatus,
+  type SaveSettingsOptions,
+  type SaveSettingsResult,
+  type SettingsForm,
+  saveSettings,
+} from './settings/save-rules.js';
+export {
+  type Availability,
+  type CredentialGroup,
+  SECRET_MASK,
+  type SettingsDefinition,
+} from './settings/settings-definition.js';
+export { endNote, ticketDescription, ticketSubject } from './ticket-text.js';
+export type { CrmUser } from './users.js';
+export { fieldIssuesOf, parseInput, parseSettings } from './validation.js';

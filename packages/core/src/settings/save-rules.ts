@@ -1,0 +1,273 @@
+import type { z } from 'zod';
+import { type FieldIssue, isCrmConnectError } from '../errors.js';
+import type { CredentialCheck, CrmPlugin } from '../plugin.js';
+import type { CrmUser } from '../users.js';
+import { fieldIssuesOf } from '../validation.js';
+import {
+  type Availability,
+  type CredentialGroup,
+  SECRET_MASK,
+  type SettingsDefinition,
+} from './settings-definition.js';
+
+/**
+ * The save rules every plugin reuses (from the default-user specification):
+ * - credentials that fail live validation → a clear error; that credential group reverts to its
+ *   previous saved values (empty if it was empty); every other setting is still saved; the
+ *   default-user checkbox is unchecked;
+ * - a required credential left empty → the default-user checkbox is disabled;
+ * - a plugin's own availability rule (e.g. "only while an admin connection is linked").
+ */
+
+/** `valid`: checked live now. `missing`: a credential is empty. `invalid`: the CRM rejected them. `unverified`: the CRM could not be asked. */
+export type CredentialStatus = 'valid' | 'invalid' | 'missing' | 'unverified';
+
+export interface CheckboxState {
+  checked: boolean;
+  enabled: boolean;
+  /** Why the checkbox is disabled, when it is. */
+  reason?: string | undefined;
+}
+
+/** What an admin form must show after a save. */
+export interface SettingsForm {
+  /** Every field's value, secrets masked. */
+  values: Readonly<Record<string, unknown>>;
+  errors: readonly FieldIssue[];
+  warnings: readonly string[];
+  checkboxes: {
+    defaultUser: CheckboxState;
+    /** Present only for plugins with the always-use-admin capability. */
+    alwaysUseAdmin?: CheckboxState | undefined;
+  };
+}
+
+export interface SaveSettingsResult<TSettings> {
+  /** What to persist: the submitted values, with rejected fields and groups reverted. */
+  settings: TSettings;
+  form: SettingsForm;
+  credentials: CredentialStatus;
+  /** The identity the credentials act as (the default user), when they were validated. */
+  connectionUser?: CrmUser | undefined;
+}
+
+export interface SaveSettingsOptions<TSettings> {
+  /** The settings saved before; `undefined` on the first save. */
+  previous: TSettings | undefined;
+  /** The form as submitted: untrusted. */
+  submitted: unknown;
+  /** The live check; usually `(settings) => plugin.validateCredentials(settings, context)`. */
+  validate: (settings: TSettings) => Promise<CredentialCheck>;
+}
+
+type Settings<TSchema extends z.ZodObject> = z.output<TSchema>;
+
+export async function saveSettings<TSchema extends z.ZodObject>(
+  plugin: Pick<CrmPlugin<TSchema>, 'settings' | 'capabilities'>,
+  options: SaveSettingsOptions<Settings<TSchema>>,
+): Promise<SaveSettingsResult<Settings<TSchema>>> {
+  const definition = plugin.settings;
+  const previous = options.previous as Record<string, unknown> | undefined;
+  const errors: FieldIssue[] = [];
+  const warnings: string[] = [];
+  const submitted = isRecord(options.submitted) ? options.submitted : {};
+  if (!isRecord(options.submitted)) {
+    errors.push({ path: '(root)', message: 'The submitted settings must be an object of field values.' });
+  }
+
+  const candidate = parseFieldByField(definition, submitted, previous, errors);
+  const groups = applicableGroups(definition, candidate);
+  let credentials: CredentialStatus;
+  let connectionUser: CrmUser | undefined;
+  let defaultUserWanted = candidate.defaultUser === true;
+
+  if (!groups.every((group) => isComplete(group, candidate))) {
+    credentials = 'missing';
+  } else {
+    try {
+      const check = await options.validate(candidate as Settings<TSchema>);
+      credentials = 'valid';
+      connectionUser = check.connectionUser;
+      warnings.push(...check.warnings);
+    } catch (error) {
+      if (!isCrmConnectError(error)) throw error;
+      const unreachable = error.retryable;
+      credentials = unreachable ? 'unverified' : 'invalid';
+      for (const group of groups) {
+        for (const field of group.fields) candidate[field] = previous?.[field];
+        errors.push({
+          path: group.id,
+          message: unreachable
+            ? `${group.label} could not be checked (${error.message}); the previous values were kept. Save again when the CRM is reachable.`
+            : `${group.label}: ${error.message} The previous values were restored.`,
+        });
+      }
+      defaultUserWanted = unreachable ? previous?.defaultUser === true : false;
+    }
+  }
+
+  const settings = candidate as Settings<TSchema>;
+  const credentialsUsable =
+    credentials !== 'missing' &&
+    applicableGroups(definition, candidate).every((g) => isComplete(g, candidate));
+  const availability = combine(
+    credentialsUsable
+      ? { enabled: true }
+      : {
+          enabled: false,
+          reason: `Fill in ${missingLabels(definition, candidate)} to enable the default user.`,
+        },
+    definition.defaultUserAvailability?.(settings),
+  );
+  const defaultUser: CheckboxState = {
+    checked: availability.enabled && defaultUserWanted,
+    enabled: availability.enabled,
+    reason: availability.reason,
+  };
+  candidate.defaultUser = defaultUser.checked;
+
+  let alwaysUseAdmin: CheckboxState | undefined;
+  if (plugin.capabilities(settings).alwaysUseAdmin) {
+    alwaysUseAdmin = {
+      checked: availability.enabled && candidate.alwaysUseAdmin === true,
+      enabled: availability.enabled,
+      reason: availability.reason,
+    };
+    candidate.alwaysUseAdmin = alwaysUseAdmin.checked;
+  } else {
+    candidate.alwaysUseAdmin = false;
+  }
+
+  return {
+    settings,
+    credentials,
+    connectionUser,
+    form: {
+      values: maskSecrets(definition, candidate),
+      errors,
+      warnings,
+      checkboxes: { defaultUser, alwaysUseAdmin },
+    },
+  };
+}
+
+/**
+ * Recomputes what the form shows for saved settings without a live check, and unchecks what is
+ * no longer available — for changes made outside the form (unlinking the last admin connection).
+ */
+export function applySettingsRules<TSchema extends z.ZodObject>(
+  plugin: Pick<CrmPlugin<TSchema>, 'settings' | 'capabilities'>,
+  saved: Settings<TSchema>,
+): { settings: Settings<TSchema>; form: SettingsForm } {
+  const definition = plugin.settings;
+  const candidate = { ...(saved as Record<string, unknown>) };
+  const complete = applicableGroups(definition, candidate).every((group) => isComplete(group, candidate));
+  const availability = combine(
+    complete
+      ? { enabled: true }
+      : {
+          enabled: false,
+          reason: `Fill in ${missingLabels(definition, candidate)} to enable the default user.`,
+        },
+    definition.defaultUserAvailability?.(candidate as Settings<TSchema>),
+  );
+  const defaultUser = {
+    checked: availability.enabled && candidate.defaultUser === true,
+    enabled: availability.enabled,
+    reason: availability.reason,
+  };
+  candidate.defaultUser = defaultUser.checked;
+  let alwaysUseAdmin: CheckboxState | undefined;
+  if (plugin.capabilities(candidate as Settings<TSchema>).alwaysUseAdmin) {
+    alwaysUseAdmin = {
+      checked: availability.enabled && candidate.alwaysUseAdmin === true,
+      enabled: availability.enabled,
+      reason: availability.reason,
+    };
+    candidate.alwaysUseAdmin = alwaysUseAdmin.checked;
+  }
+  return {
+    settings: candidate as Settings<TSchema>,
+    form: {
+      values: maskSecrets(definition, candidate),
+      errors: [],
+      warnings: [],
+      checkboxes: { defaultUser, alwaysUseAdmin },
+    },
+  };
+}
+
+/** Each field is parsed on its own, so one bad field keeps its previous value while the rest are saved. */
+function parseFieldByField<TSchema extends z.ZodObject>(
+  definition: SettingsDefinition<TSchema>,
+  submitted: Record<string, unknown>,
+  previous: Record<string, unknown> | undefined,
+  errors: FieldIssue[],
+): Record<string, unknown> {
+  const candidate: Record<string, unknown> = {};
+  const secrets = new Set<string>(definition.secretFields);
+  for (const [field, schema] of Object.entries(definition.schema.shape as Record<string, z.ZodType>)) {
+    let raw = Object.hasOwn(submitted, field) ? submitted[field] : previous?.[field];
+    if (secrets.has(field) && raw === SECRET_MASK) raw = previous?.[field];
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) {
+      candidate[field] = parsed.data;
+      continue;
+    }
+    for (const issue of fieldIssuesOf(parsed.error)) {
+      const path = issue.path === '(root)' ? field : `${field}.${issue.path}`;
+      errors.push({
+        path,
+        message: `${path}: ${issue.message.replace(/^[^:]*: /, '')} The previous value was kept.`,
+      });
+    }
+    candidate[field] = previous?.[field] ?? schema.safeParse(undefined).data;
+  }
+  return candidate;
+}
+
+function applicableGroups<TSettings>(
+  definition: { credentialGroups: readonly CredentialGroup<TSettings>[] },
+  candidate: Record<string, unknown>,
+): CredentialGroup<TSettings>[] {
+  return definition.credentialGroups.filter((group) => group.appliesWhen?.(candidate as TSettings) ?? true);
+}
+
+function isComplete<TSettings>(
+  group: CredentialGroup<TSettings>,
+  candidate: Record<string, unknown>,
+): boolean {
+  return group.fields.every((field) => isFilled(candidate[field]));
+}
+
+function isFilled(value: unknown): boolean {
+  return value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === '');
+}
+
+function missingLabels<TSettings>(
+  definition: { credentialGroups: readonly CredentialGroup<TSettings>[] },
+  candidate: Record<string, unknown>,
+): string {
+  return applicableGroups(definition, candidate)
+    .filter((group) => !isComplete(group, candidate))
+    .map((group) => group.label)
+    .join(' and ');
+}
+
+function combine(first: Availability, second: Availability | undefined): Availability {
+  if (!first.enabled || second === undefined) return first;
+  return second;
+}
+
+function maskSecrets<TSchema extends z.ZodObject>(
+  definition: SettingsDefinition<TSchema>,
+  candidate: Record<string, unknown>,
+): Record<string, unknown> {
+  const values: Record<string, unknown> = { ...candidate };
+  for (const field of definition.secretFields) values[field] = isFilled(candidate[field]) ? SECRET_MASK : '';
+  return values;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,29 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+// Tests run against each workspace package's TypeScript sources, so no build is needed
+// before `vitest`; published consumers get the compiled `dist` through the exports map.
+const sourceAliases = ['packages', 'plugins'].flatMap((folder) =>
+  existsSync(`${root}${folder}`)
+    ? readdirSync(`${root}${folder}`)
+        .filter((name) => existsSync(`${root}${folder}/${name}/src/index.ts`))
+        .map((name) => ({
+          find: new RegExp(`^@crm-connect/${name}$`),
+          replacement: `${root}${folder}/${name}/src/index.ts`,
+        }))
+    : [],
+);
+
+export default defineConfig({
+  resolve: { alias: sourceAliases },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    environment: 'node',
+    pool: 'forks',
+    testTimeout: 20_000,
+    restoreMocks: true,
+  },
+});
