@@ -1,0 +1,71 @@
+import type { CrmPlugin, CrmUser } from '@crm-connect/core';
+import type nock from 'nock';
+import type { z } from 'zod';
+
+/** A request the plugin actually sent, as the mocked CRM received it. */
+export interface CapturedRequest {
+  method: string;
+  /** Path and query string. */
+  path: string;
+  /** Lowercased header names. */
+  headers: Readonly<Record<string, string>>;
+  /** The body, parsed as JSON when it is JSON, else the raw text (form bodies stay text). */
+  body: unknown;
+}
+
+/** The users the mocked CRM is seeded with. */
+export interface SeededUsers {
+  /** The identity the configured credentials act as: the default user. */
+  admin: CrmUser;
+  /** An active agent; its `email` is how the platform knows them. */
+  agent: CrmUser & { email: string };
+  /** A second active agent, for the random rule. */
+  otherAgent: CrmUser & { email: string };
+  /** An agent the CRM has deactivated. */
+  deactivatedAgent: CrmUser & { email: string };
+}
+
+/** Registers nock interceptors on `crm` (a scope for the CRM's origin that the harness records). */
+export type Mock = (crm: () => nock.Scope) => void;
+
+/**
+ * Everything the conformance suite needs to know about a plugin's wire format. Each function
+ * registers the interceptors one plugin call makes against the mocked CRM, answering with
+ * realistic, trimmed payloads; the harness fails the test if any is left unused.
+ */
+export interface ConformanceMocks {
+  /** The live credential check succeeding, as `users.admin`. */
+  validCredentials: Mock;
+  /** The live credential check failing because the CRM refused the (well-formed) credentials in `invalidCredentials`. */
+  invalidCredentials: Mock;
+  /** Whatever `connectionUser()` needs before the first write (often the same call as the credential check). */
+  connectionUser: Mock;
+  /** A user lookup by email answering `user` (or nothing). */
+  userByEmail: (email: string, user: CrmUser | undefined) => Mock;
+  /** The list of assignable users for the random rule. */
+  assignableUsers: (users: readonly CrmUser[]) => Mock;
+  /** Everything one `createTicket` call sends (contact included), answering with `ticketId`. */
+  createTicket: (ticketId: string) => Mock;
+  /** The same create rejected once with a rate limit (Retry-After: 1), then succeeding with `ticketId`. */
+  createTicketRateLimitedOnce: (ticketId: string) => Mock;
+  /** The owner change on `ticketId`. */
+  changeOwner: (ticketId: string) => Mock;
+  /** The note added to `ticketId`. */
+  addNote: (ticketId: string) => Mock;
+}
+
+export interface ConformanceFixture<TSchema extends z.ZodObject> {
+  plugin: CrmPlugin<TSchema>;
+  /** The CRM origin(s) nock intercepts, e.g. `https://acme.zendesk.com`; the first is the API. */
+  origins: readonly string[];
+  /** Complete, valid settings (credentials included); the suite toggles the common options itself. */
+  settings: z.input<TSchema>;
+  /** Overrides that make the credentials well-formed but wrong (for the save rules). */
+  invalidCredentials: Partial<z.input<TSchema>>;
+  users: SeededUsers;
+  mocks: ConformanceMocks;
+  /** The owner id a write request carries (assignee_id, OwnerId, ownerid@odata.bind, assignedUsers). */
+  ownerOf: (request: CapturedRequest) => string | undefined;
+  /** The user a write request is performed as (from its auth or impersonation header). */
+  performerOf: (request: CapturedRequest) => string | undefined;
+}

@@ -1,0 +1,28 @@
+import type { z } from 'zod';
+import type { ConformanceFixture } from './fixture.js';
+import { useHarness } from './harness.js';
+import { actorResolutionSuite } from './suites/actor-resolution.js';
+import { credentialsSuite } from './suites/credentials.js';
+import { errorsAndRetriesSuite } from './suites/errors-and-retries.js';
+import { recordOperationsSuite } from './suites/record-operations.js';
+import { secretRedactionSuite } from './suites/secret-redaction.js';
+import { settingsSuite } from './suites/settings.js';
+
+export * from './events.js';
+export type { CapturedRequest, ConformanceFixture, ConformanceMocks, Mock, SeededUsers } from './fixture.js';
+export { type Harness, useHarness } from './harness.js';
+
+/**
+ * Registers the whole conformance suite for a plugin: a plugin's `contract.test.ts` is this one
+ * call. Every test runs against nock (no network), fails on an unused interceptor, and checks each
+ * write twice: what the connector returned and what the CRM received.
+ */
+export function testPlugin<TSchema extends z.ZodObject>(fixture: ConformanceFixture<TSchema>): void {
+  const harness = useHarness(fixture);
+  settingsSuite(fixture, harness);
+  credentialsSuite(fixture, harness);
+  actorResolutionSuite(fixture, harness);
+  recordOperationsSuite(fixture, harness);
+  errorsAndRetriesSuite(fixture, harness);
+  secretRedactionSuite(fixture, harness);
+}

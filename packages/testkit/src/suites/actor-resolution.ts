@@ -1,0 +1,126 @@
+import type { CrmUser } from '@crm-connect/core';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { callAbandoned, chatStarted, voicemailReceived } from '../events.js';
+import type { ConformanceFixture } from '../fixture.js';
+import type { Harness } from '../harness.js';
+
+/** The actor rule end to end: the audit event says who, and the request sent says the same. */
+export function actorResolutionSuite<TSchema extends z.ZodObject>(
+  fixture: ConformanceFixture<TSchema>,
+  harness: () => Harness<TSchema>,
+): void {
+  const { plugin, users, mocks } = fixture;
+  const capabilities = (overrides: Record<string, unknown> = {}) =>
+    plugin.capabilities(
+      plugin.settings.schema.parse({ ...fixture.settings, ...overrides }) as z.output<TSchema>,
+    );
+
+  /** Checks a write twice: what the connector reports, and what went over the wire. */
+  function expectTicketWrite(
+    audit: { owner?: { id: string }; performer?: { id: string }; recordId?: string },
+    owner: CrmUser,
+    performer: CrmUser,
+  ) {
+    expect(audit.owner?.id).toBe(owner.id);
+    expect(audit.performer?.id).toBe(performer.id);
+    expect(audit.recordId).toBe('ticket-1');
+    const writes = harness().writes();
+    expect(writes.length).toBeGreaterThan(0);
+    const ownerWrite = writes.find((request) => fixture.ownerOf(request) !== undefined);
+    expect(ownerWrite, 'a write request carrying the owner').toBeDefined();
+    if (ownerWrite === undefined) return;
+    expect(fixture.ownerOf(ownerWrite)).toBe(owner.id);
+    expect(fixture.performerOf(ownerWrite)).toBe(performer.id);
+    expect(ownerWrite.headers.authorization ?? '').not.toBe('');
+  }
+
+  describe(`${plugin.id}: actor resolution end to end`, () => {
+    it('chat before any agent, default user on: the default user owns and performs', async () => {
+      const h = harness();
+      h.use(mocks.connectionUser);
+      h.use(mocks.createTicket('ticket-1'));
+      const audit = await h.connector({ defaultUser: true } as never).handle(chatStarted());
+      expect(audit).toMatchObject({ outcome: 'created', reason: 'default-user', agentStatus: 'none' });
+      expectTicketWrite(audit, users.admin, users.admin);
+    });
+
+    it('voicemail before its callback, default user on: owned by the default user', async () => {
+      const h = harness();
+      h.use(mocks.connectionUser);
+      h.use(mocks.createTicket('ticket-1'));
+      const audit = await h.connector({ defaultUser: true } as never).handle(voicemailReceived());
+      expect(audit).toMatchObject({ outcome: 'created', reason: 'default-user' });
+      expectTicketWrite(audit, users.admin, users.admin);
+    });
+
+    it('abandoned call: a ticket by the default user when enabled, nothing when disabled', async () => {
+      const h = harness();
+      h.use(mocks.connectionUser);
+      h.use(mocks.createTicket('ticket-1'));
+      const on = await h
+        .connector({ defaultUser: true, abandonedCallTickets: true } as never)
+        .handle(callAbandoned());
+      expect(on).toMatchObject({ outcome: 'created', reason: 'default-user' });
+      expectTicketWrite(on, users.admin, users.admin);
+
+      const before = h.writes().length;
+      h.use(mocks.connectionUser);
+      const off = await h
+        .connector({ defaultUser: true, abandonedCallTickets: false } as never)
+        .handle(callAbandoned());
+      expect(off).toMatchObject({ outcome: 'skipped', reason: 'abandoned-call-tickets-disabled' });
+      expect(h.writes().length).toBe(before);
+    });
+
+    it('default user off: a random active agent (legacy), chosen by the injected random source', async () => {
+      const h = harness();
+      h.use(mocks.connectionUser);
+      h.use(mocks.assignableUsers([users.agent, users.otherAgent, users.deactivatedAgent]));
+      h.use(mocks.createTicket('ticket-1'));
+      const audit = await h.connector({ defaultUser: false } as never, () => 0.99).handle(chatStarted());
+      expect(audit).toMatchObject({ outcome: 'created', reason: 'random-agent' });
+      const performer = capabilities({ defaultUser: false }).performsAsAgent ? users.otherAgent : users.admin;
+      expectTicketWrite(audit, users.otherAgent, performer);
+    });
+
+    it('an identified agent owns the record', async () => {
+      const h = harness();
+      h.use(mocks.connectionUser);
+      h.use(mocks.userByEmail(users.agent.email, users.agent));
+      h.use(mocks.createTicket('ticket-1'));
+      const event = chatStarted({ agent: { id: 'platform-1', emails: [users.agent.email.toUpperCase()] } });
+      const audit = await h.connector({ defaultUser: true } as never).handle(event);
+      expect(audit).toMatchObject({
+        outcome: 'created',
+        reason: 'identified-agent',
+        agentStatus: 'identified',
+      });
+      expectTicketWrite(audit, users.agent, capabilities().performsAsAgent ? users.agent : users.admin);
+    });
+
+    it('a deactivated agent is never chosen: the default user takes the record', async () => {
+      const h = harness();
+      h.use(mocks.connectionUser);
+      h.use(mocks.userByEmail(users.deactivatedAgent.email, users.deactivatedAgent));
+      h.use(mocks.createTicket('ticket-1'));
+      const event = chatStarted({ agent: { id: 'platform-2', emails: [users.deactivatedAgent.email] } });
+      const audit = await h.connector({ defaultUser: true } as never).handle(event);
+      expect(audit).toMatchObject({ reason: 'default-user', agentStatus: 'deactivated' });
+      expectTicketWrite(audit, users.admin, users.admin);
+    });
+
+    if (capabilities().alwaysUseAdmin) {
+      it('always use the admin user: the admin performs, the agent keeps ownership', async () => {
+        const h = harness();
+        h.use(mocks.connectionUser);
+        h.use(mocks.userByEmail(users.agent.email, users.agent));
+        h.use(mocks.createTicket('ticket-1'));
+        const event = chatStarted({ agent: { id: 'platform-1', emails: [users.agent.email] } });
+        const audit = await h.connector({ defaultUser: true, alwaysUseAdmin: true } as never).handle(event);
+        expect(audit).toMatchObject({ reason: 'identified-agent', performerReason: 'always-admin' });
+        expectTicketWrite(audit, users.agent, users.admin);
+      });
+    }
+  });
+}

@@ -1,0 +1,48 @@
+import { isCrmConnectError } from '@crm-connect/core';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { chatStarted } from '../events.js';
+import type { ConformanceFixture } from '../fixture.js';
+import type { Harness } from '../harness.js';
+
+/** Typed errors and safe retries. */
+export function errorsAndRetriesSuite<TSchema extends z.ZodObject>(
+  fixture: ConformanceFixture<TSchema>,
+  harness: () => Harness<TSchema>,
+): void {
+  const { plugin, mocks } = fixture;
+
+  describe(`${plugin.id}: errors and retries`, () => {
+    it('a rate-limited create is retried after Retry-After and yields exactly one record', async () => {
+      const h = harness();
+      h.use(mocks.connectionUser);
+      h.use(mocks.createTicketRateLimitedOnce('ticket-1'));
+      const audit = await h.connector({ defaultUser: true } as never).handle(chatStarted());
+      expect(audit).toMatchObject({ outcome: 'created', recordId: 'ticket-1' });
+      expect(audit.attempts).toBeGreaterThanOrEqual(2);
+    });
+
+    it('a malformed event is a typed error and sends nothing', async () => {
+      const h = harness();
+      const error = await h
+        .connector()
+        .handle({ type: 'chat.started', interactionId: '', channel: 'fax' })
+        .catch((caught: unknown) => caught);
+      expect(isCrmConnectError(error) && error.code).toBe('input_invalid');
+      expect(h.requests).toEqual([]);
+    });
+
+    it('invalid settings are a typed error naming the field', () => {
+      const h = harness();
+      const error = (() => {
+        try {
+          h.connector({ defaultUser: 'yes' } as never);
+        } catch (caught) {
+          return caught;
+        }
+      })();
+      expect(isCrmConnectError(error) && error.code).toBe('configuration_invalid');
+      expect(String((error as Error).message)).toContain('defaultUser');
+    });
+  });
+}

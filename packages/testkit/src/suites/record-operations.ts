@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { agentAssigned, chatStarted, interactionEnded } from '../events.js';
+import type { ConformanceFixture } from '../fixture.js';
+import type { Harness } from '../harness.js';
+
+/** Later events on an existing record, and redelivery. */
+export function recordOperationsSuite<TSchema extends z.ZodObject>(
+  fixture: ConformanceFixture<TSchema>,
+  harness: () => Harness<TSchema>,
+): void {
+  const { plugin, users, mocks } = fixture;
+
+  describe(`${plugin.id}: record operations`, () => {
+    it('an agent assigned later becomes the owner', async () => {
+      const h = harness();
+      h.use(mocks.connectionUser);
+      h.use(mocks.createTicket('ticket-1'));
+      h.use(mocks.userByEmail(users.agent.email, users.agent));
+      h.use(mocks.changeOwner('ticket-1'));
+      const connector = h.connector({ defaultUser: true } as never);
+      const opened = chatStarted();
+      await connector.handle(opened);
+      const writesBefore = h.writes().length;
+      const audit = await connector.handle(agentAssigned(opened.interactionId, [users.agent.email]));
+      expect(audit).toMatchObject({
+        operation: 'change-owner',
+        outcome: 'updated',
+        recordId: 'ticket-1',
+        reason: 'identified-agent',
+      });
+      expect(audit.owner?.id).toBe(users.agent.id);
+      const ownerChange = h
+        .writes()
+        .slice(writesBefore)
+        .find((request) => fixture.ownerOf(request) !== undefined);
+      expect(ownerChange && fixture.ownerOf(ownerChange)).toBe(users.agent.id);
+    });
+
+    it('an assignment to an unmapped agent leaves the owner unchanged', async () => {
+      const h = harness();
+      h.use(mocks.connectionUser);
+      h.use(mocks.createTicket('ticket-1'));
+      h.use(mocks.userByEmail('nobody@example.com', undefined));
+      const connector = h.connector({ defaultUser: true } as never);
+      const opened = chatStarted();
+      await connector.handle(opened);
+      const writesBefore = h.writes().length;
+      const audit = await connector.handle(agentAssigned(opened.interactionId, ['nobody@example.com']));
+      expect(audit).toMatchObject({ outcome: 'skipped', reason: 'agent-unmapped' });
+      expect(h.writes().length).toBe(writesBefore);
+    });
+
+    it('the end of the interaction adds its transcript as a note', async () => {
+      const h = harness();
+      h.use(mocks.connectionUser);
+      h.use(mocks.createTicket('ticket-1'));
+      h.use(mocks.addNote('ticket-1'));
+      const connector = h.connector({ defaultUser: true } as never);
+      const opened = chatStarted();
+      await connector.handle(opened);
+      const writesBefore = h.writes().length;
+      const audit = await connector.handle(interactionEnded(opened.interactionId));
+      expect(audit).toMatchObject({ operation: 'add-note', outcome: 'updated', recordId: 'ticket-1' });
+      const noteWrites = h.writes().slice(writesBefore);
+      expect(noteWrites.length).toBeGreaterThan(0);
+      expect(JSON.stringify(noteWrites.map((request) => request.body))).toContain('how can I help');
+    });
+
+    it('a redelivered opening event creates no second record', async () => {
+      const h = harness();
+      h.use(mocks.connectionUser);
+      h.use(mocks.createTicket('ticket-1'));
+      const connector = h.connector({ defaultUser: true } as never);
+      const event = chatStarted();
+      const first = await connector.handle(event);
+      const writesAfterFirst = h.writes().length;
+      const second = await connector.handle(event);
+      expect(first.outcome).toBe('created');
+      expect(second).toMatchObject({ outcome: 'existing', recordId: 'ticket-1' });
+      expect(h.writes().length).toBe(writesAfterFirst);
+    });
+  });
+}

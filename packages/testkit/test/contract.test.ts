@@ -1,0 +1,4 @@
+import { testPlugin } from '@crm-connect/testkit';
+import { helpdeskFixture } from './helpdesk-fixture.js';
+
+testPlugin(helpdeskFixture);

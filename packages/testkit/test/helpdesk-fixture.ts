@@ -1,0 +1,87 @@
+import type { ConformanceFixture, SeededUsers } from '@crm-connect/testkit';
+import { helpdeskPlugin } from './helpdesk-plugin.js';
+
+export const origin = 'https://acme.helpdesk.test';
+export const apiKey = 'hd_live_7f3a9c2e5b8d4f1a6c0e9b2d';
+
+export const users: SeededUsers = {
+  admin: { id: 'u-admin', email: 'admin@acme.test', name: 'Ada Admin', active: true, role: 'admin' },
+  agent: { id: 'u-agent', email: 'alex@acme.test', name: 'Alex Agent', active: true, role: 'agent' },
+  otherAgent: { id: 'u-other', email: 'olga@acme.test', name: 'Olga Other', active: true, role: 'agent' },
+  deactivatedAgent: { id: 'u-gone', email: 'gone@acme.test', name: 'Gus Gone', active: false, role: 'agent' },
+};
+
+const wire = (user: SeededUsers['admin']) => ({
+  id: user.id,
+  email: user.email,
+  name: user.name,
+  active: user.active,
+  role: user.role,
+});
+const bearer = `Bearer ${apiKey}`;
+
+export const helpdeskFixture: ConformanceFixture<typeof helpdeskPlugin.settings.schema> = {
+  plugin: helpdeskPlugin,
+  origins: [origin],
+  settings: { baseUrl: origin, apiKey },
+  invalidCredentials: { apiKey: 'hd_live_revoked_0000000000000' },
+  users,
+  mocks: {
+    validCredentials: (crm) => {
+      crm()
+        .get('/api/me')
+        .matchHeader('authorization', bearer)
+        .reply(200, { user: wire(users.admin) });
+    },
+    invalidCredentials: (crm) => {
+      crm()
+        .get('/api/me')
+        .reply(401, { error: { code: 'unauthorized', message: 'Invalid API key' } });
+    },
+    connectionUser: (crm) => {
+      crm()
+        .get('/api/me')
+        .matchHeader('authorization', bearer)
+        .reply(200, { user: wire(users.admin) });
+    },
+    userByEmail: (email, user) => (crm) => {
+      crm()
+        .get('/api/users')
+        .query({ email: email.toLowerCase() })
+        .reply(200, { users: user ? [wire(user as SeededUsers['admin'])] : [] });
+    },
+    assignableUsers: (list) => (crm) => {
+      crm()
+        .get('/api/users')
+        .query({ role: 'agent' })
+        .reply(200, { users: list.map((user) => wire(user as SeededUsers['admin'])) });
+    },
+    createTicket: (ticketId) => (crm) => {
+      crm()
+        .post('/api/tickets')
+        .matchHeader('idempotency-key', /^crm-connect:/)
+        .reply(201, { ticket: { id: ticketId } }, { 'x-idempotency-lookup': 'miss' });
+    },
+    createTicketRateLimitedOnce: (ticketId) => (crm) => {
+      crm()
+        .post('/api/tickets')
+        .reply(429, { error: { code: 'rate_limited' } }, { 'Retry-After': '1' });
+      crm()
+        .post('/api/tickets')
+        .reply(201, { ticket: { id: ticketId } }, { 'x-idempotency-lookup': 'miss' });
+    },
+    changeOwner: (ticketId) => (crm) => {
+      crm()
+        .patch(`/api/tickets/${ticketId}`)
+        .reply(200, { ticket: { id: ticketId } });
+    },
+    addNote: (ticketId) => (crm) => {
+      crm()
+        .post(`/api/tickets/${ticketId}/notes`)
+        .reply(201, { note: { id: 'n-1' } });
+    },
+  },
+  ownerOf: (request) => (request.body as { ticket?: { owner_id?: string } } | undefined)?.ticket?.owner_id,
+  // Helpdesk attributes everything done with a key to the key's user.
+  performerOf: (request) => (request.headers.authorization === bearer ? users.admin.id : undefined),
+};

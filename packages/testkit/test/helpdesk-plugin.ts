@@ -1,0 +1,179 @@
+/**
+ * A minimal CRM plugin used only to prove the conformance suite and the core end to end. It
+ * speaks to "Helpdesk", a made-up REST API with Bearer API keys. Not shipped.
+ */
+import {
+  AuthenticationError,
+  type AuthProvider,
+  type CrmUser,
+  commonSettingsShape,
+  createHttpClient,
+  definePlugin,
+  type ErrorResponse,
+  OwnerRejectedError,
+  optionalText,
+  type PluginContext,
+} from '@crm-connect/core';
+import { z } from 'zod';
+
+const settingsSchema = z.object({
+  ...commonSettingsShape,
+  baseUrl: z.url({ protocol: /^https$/ }).describe('Helpdesk API base URL'),
+  apiKey: optionalText(z.string().min(8, 'must be the 32-character key from Settings › API')).describe(
+    'API key',
+  ),
+});
+type HelpdeskSettings = z.output<typeof settingsSchema>;
+
+const userSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  active: z.boolean(),
+  role: z.enum(['admin', 'agent']),
+});
+const toUser = (user: z.infer<typeof userSchema>): CrmUser => ({ ...user, email: user.email.toLowerCase() });
+
+function mapError(response: ErrorResponse) {
+  const code = (response.data as { error?: { code?: string } } | undefined)?.error?.code;
+  if (response.status === 422 && code === 'owner_inactive') {
+    return new OwnerRejectedError('helpdesk: the owner is inactive.', {
+      pluginId: 'helpdesk',
+      ownerId: 'unknown',
+    });
+  }
+  return undefined;
+}
+
+function client(settings: HelpdeskSettings, context: PluginContext) {
+  const auth: AuthProvider = { headers: async () => ({ Authorization: `Bearer ${settings.apiKey ?? ''}` }) };
+  return createHttpClient({
+    pluginId: 'helpdesk',
+    baseUrl: settings.baseUrl,
+    auth,
+    budget: context.rateBudgets.forAccount(`helpdesk:${settings.baseUrl}`, { requestsPerInterval: 600 }),
+    redactor: context.redactor,
+    logger: context.logger,
+    mapError,
+    idempotencyHeader: 'Idempotency-Key',
+    retry: context.http.retry,
+    timeoutMs: context.http.timeoutMs,
+  });
+}
+
+async function me(settings: HelpdeskSettings, context: PluginContext): Promise<CrmUser> {
+  context.redactor.add(settings.apiKey);
+  const response = await client(settings, context).request({
+    method: 'GET',
+    path: '/api/me',
+    operation: 'check credentials',
+  });
+  const parsed = z.object({ user: userSchema }).safeParse(response.data);
+  if (!parsed.success)
+    throw new AuthenticationError('helpdesk: the API key did not resolve to a user.', {
+      pluginId: 'helpdesk',
+    });
+  return toUser(parsed.data.user);
+}
+
+export const helpdeskPlugin = definePlugin({
+  id: 'helpdesk',
+  displayName: 'Helpdesk',
+  settings: {
+    schema: settingsSchema,
+    secretFields: ['apiKey'],
+    credentialGroups: [{ id: 'credentials', label: 'The API key', fields: ['apiKey'] }],
+  },
+  capabilities: () => ({ performsAsAgent: false, alwaysUseAdmin: true, requiresOwner: false }),
+  validateCredentials: async (settings, context) => ({
+    connectionUser: await me(settings, context),
+    warnings: [],
+  }),
+  connect(settings, context) {
+    const http = client(settings, context);
+    let connectionUser: Promise<CrmUser> | undefined;
+    return {
+      connectionUser: () => {
+        connectionUser ??= me(settings, context);
+        return connectionUser;
+      },
+      async findUserByEmail(email) {
+        const response = await http.request({
+          method: 'GET',
+          path: '/api/users',
+          query: { email },
+          operation: 'find user',
+        });
+        const [user] = z.object({ users: z.array(userSchema) }).parse(response.data).users;
+        return user === undefined ? undefined : toUser(user);
+      },
+      async listAssignableUsers() {
+        const response = await http.request({
+          method: 'GET',
+          path: '/api/users',
+          query: { role: 'agent' },
+          operation: 'list agents',
+        });
+        return z
+          .object({ users: z.array(userSchema) })
+          .parse(response.data)
+          .users.map(toUser);
+      },
+      async createTicket(input) {
+        const response = await http.request({
+          method: 'POST',
+          path: '/api/tickets',
+          operation: 'create ticket',
+          idempotencyKey: input.idempotencyKey,
+          body: {
+            ticket: {
+              subject: input.subject,
+              description: input.description,
+              requester: input.event.endUser,
+              owner_id: input.owner.id,
+              external_id: input.event.interactionId,
+            },
+          },
+        });
+        const ticket = z.object({ ticket: z.object({ id: z.string() }) }).parse(response.data).ticket;
+        return {
+          ticket: { id: ticket.id },
+          created: response.headers['x-idempotency-lookup'] !== 'hit',
+          attempts: response.attempts,
+        };
+      },
+      async findTicket(interactionId) {
+        const response = await http.request({
+          method: 'GET',
+          path: '/api/tickets',
+          query: { external_id: interactionId },
+          operation: 'find ticket',
+        });
+        const [ticket] = z
+          .object({ tickets: z.array(z.object({ id: z.string() })) })
+          .parse(response.data).tickets;
+        return ticket === undefined ? undefined : { id: ticket.id };
+      },
+      async changeOwner(input) {
+        const response = await http.request({
+          method: 'PATCH',
+          path: `/api/tickets/${encodeURIComponent(input.ticket.id)}`,
+          operation: 'change owner',
+          idempotent: true,
+          body: { ticket: { owner_id: input.owner.id } },
+        });
+        return { attempts: response.attempts };
+      },
+      async addNote(input) {
+        const response = await http.request({
+          method: 'POST',
+          path: `/api/tickets/${encodeURIComponent(input.ticket.id)}/notes`,
+          operation: 'add note',
+          idempotencyKey: input.idempotencyKey,
+          body: { note: { body: input.body, public: false } },
+        });
+        return { attempts: response.attempts };
+      },
+    };
+  },
+});
