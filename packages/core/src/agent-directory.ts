@@ -43,15 +43,19 @@ export function createAgentDirectory(options: AgentDirectoryOptions): AgentDirec
   const aliases = new Map(
     Object.entries(options.aliases ?? {}).map(([from, to]) => [from.toLowerCase(), to.toLowerCase()]),
   );
+  // Read the clock through the global at call time (lru-cache would keep the object it saw at load).
+  const perf = { now: () => performance.now() };
   // lru-cache's fetch() also collapses concurrent lookups of one email into one CRM call.
   const byEmail = new LRUCache<string, CachedLookup>({
     max: options.maxEntries ?? 5_000,
     ttl,
+    perf,
     fetchMethod: async (email) => ({ user: (await options.lookup.findUserByEmail(email)) ?? null }),
   });
   const pool = new LRUCache<'pool', { users: readonly CrmUser[] }>({
     max: 1,
     ttl,
+    perf,
     fetchMethod: async () => ({
       users: (await options.lookup.listAssignableUsers()).filter((user) => user.active),
     }),

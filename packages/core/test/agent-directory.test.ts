@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAgentDirectory, type UserLookup } from '../src/agent-directory.js';
+import type { CrmUser } from '../src/users.js';
+
+const ann: CrmUser = { id: 'ann', email: 'ann@acme.test', active: true };
+const gone: CrmUser = { id: 'gone', email: 'gone@acme.test', active: false };
+const merged: CrmUser = { id: 'merged', email: 'support.agent.4@acme.test', active: true };
+
+/** A CRM directory as a lookup table, counting calls (the CRM side is what a plugin provides). */
+function crmDirectory(users: CrmUser[]) {
+  const lookup = {
+    findUserByEmail: vi.fn(async (email: string) => users.find((user) => user.email === email)),
+    listAssignableUsers: vi.fn(async () => users),
+  } satisfies UserLookup;
+  return lookup;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('agent identification', () => {
+  it('matches by email case-insensitively', async () => {
+    const directory = createAgentDirectory({ lookup: crmDirectory([ann]) });
+    await expect(directory.identify({ id: 'p1', emails: ['ANN@Acme.Test'] })).resolves.toEqual({
+      status: 'identified',
+      user: ann,
+    });
+  });
+
+  it('an agent with no platform agent is "none"; an unknown email is "unmapped"', async () => {
+    const directory = createAgentDirectory({ lookup: crmDirectory([ann]) });
+    await expect(directory.identify(undefined)).resolves.toEqual({ status: 'none' });
+    await expect(directory.identify({ id: 'p2', emails: ['who@acme.test'] })).resolves.toEqual({
+      status: 'unmapped',
+      emails: ['who@acme.test'],
+    });
+  });
+
+  it('never identifies a deactivated CRM user', async () => {
+    const directory = createAgentDirectory({ lookup: crmDirectory([gone]) });
+    await expect(directory.identify({ id: 'p3', emails: ['gone@acme.test'] })).resolves.toEqual({
+      status: 'deactivated',
+      user: gone,
+    });
+  });
+
+  it('an agent with two addresses is found by either; an active match wins over a deactivated one', async () => {
+    const directory = createAgentDirectory({ lookup: crmDirectory([gone, ann]) });
+    await expect(
+      directory.identify({ id: 'p4', emails: ['gone@acme.test', 'ann@acme.test'] }),
+    ).resolves.toEqual({
+      status: 'identified',
+      user: ann,
+    });
+  });
+
+  it('an explicit alias maps a platform address to a different CRM address (accounts merged after the Chat migration)', async () => {
+    const lookup = crmDirectory([merged]);
+    const directory = createAgentDirectory({
+      lookup,
+      aliases: { 'Chat.Agent.4@acme.test': 'SUPPORT.agent.4@acme.test' },
+    });
+    await expect(directory.identify({ id: 'p5', emails: ['chat.agent.4@acme.test'] })).resolves.toEqual({
+      status: 'identified',
+      user: merged,
+    });
+    expect(lookup.findUserByEmail).toHaveBeenCalledWith('support.agent.4@acme.test');
+  });
+
+  it('caches lookups for their lifetime, then asks again', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout'] });
+    // A fake clock starts at 0, which lru-cache reads as "no start time"; real clocks never do.
+    vi.advanceTimersByTime(1_000);
+    const lookup = crmDirectory([ann]);
+    const directory = createAgentDirectory({ lookup, ttlMs: 60_000 });
+    await directory.identify({ id: 'p1', emails: ['ann@acme.test'] });
+    await directory.identify({ id: 'p1', emails: ['ann@acme.test'] });
+    expect(lookup.findUserByEmail).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(60_001);
+    await directory.identify({ id: 'p1', emails: ['ann@acme.test'] });
+    expect(lookup.findUserByEmail).toHaveBeenCalledTimes(2);
+  });
+
+  it('collapses concurrent lookups of one email into one CRM call', async () => {
+    const lookup = crmDirectory([ann]);
+    const directory = createAgentDirectory({ lookup });
+    await Promise.all(
+      Array.from({ length: 50 }, () => directory.identify({ id: 'p1', emails: ['ann@acme.test'] })),
+    );
+    expect(lookup.findUserByEmail).toHaveBeenCalledTimes(1);
+  });
+
+  it('is bounded: the least recently used emails are forgotten', async () => {
+    const users = Array.from({ length: 20 }, (_, index) => ({
+      id: `u${index}`,
+      email: `u${index}@acme.test`,
+      active: true,
+    }));
+    const lookup = crmDirectory(users);
+    const directory = createAgentDirectory({ lookup, maxEntries: 5 });
+    for (const user of users) await directory.identify({ id: user.id, emails: [user.email] });
+    await directory.identify({ id: 'u0', emails: ['u0@acme.test'] });
+    expect(lookup.findUserByEmail).toHaveBeenCalledTimes(21);
+  });
+
+  it('the random pool holds only active users and is cached', async () => {
+    const lookup = crmDirectory([ann, gone]);
+    const directory = createAgentDirectory({ lookup });
+    await expect(directory.assignablePool()).resolves.toEqual([ann]);
+    await directory.assignablePool();
+    expect(lookup.listAssignableUsers).toHaveBeenCalledTimes(1);
+    directory.clear();
+    await directory.assignablePool();
+    expect(lookup.listAssignableUsers).toHaveBeenCalledTimes(2);
+  });
+});

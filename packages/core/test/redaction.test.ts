@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { createRedactingLogger, type Logger } from '../src/logging.js';
+import { createRedactor, REDACTED } from '../src/redaction.js';
+
+describe('redaction by value', () => {
+  it('replaces a secret and its URL-encoded and base64 forms', () => {
+    const secret = 'p@ss/word+token=1';
+    const redactor = createRedactor([secret]);
+    const text = `raw ${secret} url ${encodeURIComponent(secret)} b64 ${Buffer.from(secret).toString('base64')}`;
+    const redacted = redactor.redact(text);
+    expect(redacted).not.toContain(secret);
+    expect(redacted).not.toContain(encodeURIComponent(secret));
+    expect(redacted).not.toContain(Buffer.from(secret).toString('base64'));
+    expect(redacted.split(REDACTED)).toHaveLength(4);
+  });
+
+  it('replaces the longer of two overlapping secrets whole', () => {
+    const redactor = createRedactor(['abcd1234', 'abcd1234-extended']);
+    expect(redactor.redact('x abcd1234-extended y')).toBe(`x ${REDACTED} y`);
+  });
+
+  it('ignores empty and very short values instead of mangling every message', () => {
+    const redactor = createRedactor(['', undefined, null, 'ab']);
+    expect(redactor.redact('abc ab')).toBe('abc ab');
+  });
+
+  it('redacts nested log fields', () => {
+    const lines: unknown[] = [];
+    const sink: Logger = { log: (_level, message, fields) => lines.push({ message, fields }) };
+    const logger = createRedactingLogger(sink, createRedactor(['s3cr3t-value']));
+    logger.log('info', 'token s3cr3t-value', {
+      nested: { list: ['s3cr3t-value'] },
+      error: new Error('bad s3cr3t-value'),
+    });
+    expect(JSON.stringify(lines)).not.toContain('s3cr3t-value');
+  });
+});
