@@ -361,6 +361,20 @@ describe('secret redaction', () => {
     expect(haystack).not.toContain(basic);
   });
 
+  it('redacts credential headers only: an impersonated user id stays readable', async () => {
+    const redactor = createRedactor();
+    const client = createHttpClient({
+      pluginId: 'testcrm',
+      baseUrl: origin,
+      auth: { headers: async () => ({ Authorization: 'Bearer tok-abcdef-123', MSCRMCallerID: 'user-42-guid' }) },
+      budget: createRateBudgetRegistry().forAccount('t2', { requestsPerInterval: 100 }),
+      redactor,
+    });
+    nock(origin).get('/me').matchHeader('mscrmcallerid', 'user-42-guid').reply(200, {});
+    await client.request({ method: 'GET', path: '/me', operation: 'who am i' });
+    expect(redactor.redact('tok-abcdef-123 acting as user-42-guid')).toBe('[REDACTED] acting as user-42-guid');
+  });
+
   it('a transport failure keeps no raw client error (whose config holds the credentials)', async () => {
     const { client } = setup();
     nock(origin)

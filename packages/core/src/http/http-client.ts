@@ -12,6 +12,9 @@ import { parseRetryAfter } from './retry-after.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/** Headers whose values are credentials: registered with the redactor as sent. */
+const credentialHeaders = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'cookie']);
+
 /** Methods that RFC 9110 defines as idempotent: repeating them cannot create a second record. */
 const idempotentMethods = new Set<HttpMethod>(['GET', 'HEAD', 'PUT', 'DELETE']);
 
@@ -132,8 +135,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const headers: Record<string, string> = { ...options.defaultHeaders, ...request.headers };
       const authHeaders = await auth.headers();
       for (const [name, value] of Object.entries(authHeaders)) {
-        // The header as sent (e.g. a base64 Basic credential) is a secret in its own right.
-        options.redactor.add(value.replace(/^(Basic|Bearer)\s+/i, ''));
+        // The credential as sent (e.g. a base64 Basic credential) is a secret in its own right;
+        // other auth headers (an impersonated user's id) are not, and must stay readable in audits.
+        if (credentialHeaders.has(name.toLowerCase())) options.redactor.add(value.replace(/^(Basic|Bearer)\s+/i, ''));
         headers[name] = value;
       }
       if (request.idempotencyKey !== undefined && options.idempotencyHeader !== undefined) {
