@@ -161,6 +161,21 @@ describe('retries', () => {
     ).resolves.toMatchObject({ attempts: 2 });
   });
 
+  it('never retries a PUT the plugin declares not idempotent (a PUT that appends a comment)', async () => {
+    const { client } = setup();
+    nock(origin).put('/tickets/7').reply(503, 'busy');
+    const error = await client
+      .request({
+        method: 'PUT',
+        path: '/tickets/7',
+        body: { comment: 'x' },
+        operation: 'add note',
+        idempotent: false,
+      })
+      .catch((e: unknown) => e);
+    expect(isCrmConnectError(error) && error.attempts).toBe(1);
+  });
+
   it('retries a GET after a dropped connection', async () => {
     const { client } = setup();
     nock(origin)
@@ -366,13 +381,17 @@ describe('secret redaction', () => {
     const client = createHttpClient({
       pluginId: 'testcrm',
       baseUrl: origin,
-      auth: { headers: async () => ({ Authorization: 'Bearer tok-abcdef-123', MSCRMCallerID: 'user-42-guid' }) },
+      auth: {
+        headers: async () => ({ Authorization: 'Bearer tok-abcdef-123', MSCRMCallerID: 'user-42-guid' }),
+      },
       budget: createRateBudgetRegistry().forAccount('t2', { requestsPerInterval: 100 }),
       redactor,
     });
     nock(origin).get('/me').matchHeader('mscrmcallerid', 'user-42-guid').reply(200, {});
     await client.request({ method: 'GET', path: '/me', operation: 'who am i' });
-    expect(redactor.redact('tok-abcdef-123 acting as user-42-guid')).toBe('[REDACTED] acting as user-42-guid');
+    expect(redactor.redact('tok-abcdef-123 acting as user-42-guid')).toBe(
+      '[REDACTED] acting as user-42-guid',
+    );
   });
 
   it('a transport failure keeps no raw client error (whose config holds the credentials)', async () => {

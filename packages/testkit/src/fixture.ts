@@ -63,6 +63,8 @@ export interface ConformanceFixture<TSchema extends z.ZodObject> {
   /** Overrides that make the credentials well-formed but wrong (for the save rules). */
   invalidCredentials: Partial<z.input<TSchema>>;
   users: SeededUsers;
+  /** A realistic id of the ticket the mocked CRM creates (Zendesk `35436`, Salesforce `500…`, a Dataverse GUID). Default `ticket-1`. */
+  ticketId?: string | undefined;
   mocks: ConformanceMocks;
   /** The owner id a write request carries (assignee_id, OwnerId, ownerid@odata.bind, assignedUsers). */
   ownerOf: (request: CapturedRequest) => string | undefined;

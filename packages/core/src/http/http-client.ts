@@ -73,7 +73,11 @@ export interface RequestOptions {
   operation: string;
   /** A key that makes this write safe to repeat: sent in `idempotencyHeader` and allows retries of a POST/PATCH. */
   idempotencyKey?: string | undefined;
-  /** The plugin vouches that repeating this write is harmless (an upsert keyed by an external id). */
+  /**
+   * Whether repeating this request is harmless. Default: true for GET, HEAD, PUT and DELETE, false
+   * otherwise. Set true for an upsert keyed by an external id; set false for a PUT that appends
+   * (Zendesk adds a comment through a ticket PUT). A request with an `idempotencyKey` is always safe.
+   */
   idempotent?: boolean | undefined;
   /** Credentials for this request only (a write made as another user). */
   auth?: AuthProvider | undefined;
@@ -124,9 +128,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const requestId = randomUUID();
     const auth = request.auth ?? options.auth;
     const safeToRepeat =
-      idempotentMethods.has(request.method) ||
-      request.idempotencyKey !== undefined ||
-      request.idempotent === true;
+      request.idempotencyKey !== undefined || (request.idempotent ?? idempotentMethods.has(request.method));
     let attempts = 0;
     let refreshed = false;
 
@@ -137,7 +139,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       for (const [name, value] of Object.entries(authHeaders)) {
         // The credential as sent (e.g. a base64 Basic credential) is a secret in its own right;
         // other auth headers (an impersonated user's id) are not, and must stay readable in audits.
-        if (credentialHeaders.has(name.toLowerCase())) options.redactor.add(value.replace(/^(Basic|Bearer)\s+/i, ''));
+        if (credentialHeaders.has(name.toLowerCase()))
+          options.redactor.add(value.replace(/^(Basic|Bearer)\s+/i, ''));
         headers[name] = value;
       }
       if (request.idempotencyKey !== undefined && options.idempotencyHeader !== undefined) {

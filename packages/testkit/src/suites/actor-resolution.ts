@@ -11,6 +11,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
   harness: () => Harness<TSchema>,
 ): void {
   const { plugin, users, mocks } = fixture;
+  const ticketId = fixture.ticketId ?? 'ticket-1';
   const capabilities = (overrides: Record<string, unknown> = {}) =>
     plugin.capabilities(
       plugin.settings.schema.parse({ ...fixture.settings, ...overrides }) as z.output<TSchema>,
@@ -24,7 +25,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
   ) {
     expect(audit.owner?.id).toBe(owner.id);
     expect(audit.performer?.id).toBe(performer.id);
-    expect(audit.recordId).toBe('ticket-1');
+    expect(audit.recordId).toBe(ticketId);
     const writes = harness().writes();
     expect(writes.length).toBeGreaterThan(0);
     const ownerWrite = writes.find((request) => fixture.ownerOf(request) !== undefined);
@@ -39,7 +40,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
     it('chat before any agent, default user on: the default user owns and performs', async () => {
       const h = harness();
       h.use(mocks.connectionUser);
-      h.use(mocks.createTicket('ticket-1'));
+      h.use(mocks.createTicket(ticketId));
       const audit = await h.connector({ defaultUser: true } as never).handle(chatStarted());
       expect(audit).toMatchObject({ outcome: 'created', reason: 'default-user', agentStatus: 'none' });
       expectTicketWrite(audit, users.admin, users.admin);
@@ -48,7 +49,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
     it('voicemail before its callback, default user on: owned by the default user', async () => {
       const h = harness();
       h.use(mocks.connectionUser);
-      h.use(mocks.createTicket('ticket-1'));
+      h.use(mocks.createTicket(ticketId));
       const audit = await h.connector({ defaultUser: true } as never).handle(voicemailReceived());
       expect(audit).toMatchObject({ outcome: 'created', reason: 'default-user' });
       expectTicketWrite(audit, users.admin, users.admin);
@@ -57,7 +58,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
     it('abandoned call: a ticket by the default user when enabled, nothing when disabled', async () => {
       const h = harness();
       h.use(mocks.connectionUser);
-      h.use(mocks.createTicket('ticket-1'));
+      h.use(mocks.createTicket(ticketId));
       const on = await h
         .connector({ defaultUser: true, abandonedCallTickets: true } as never)
         .handle(callAbandoned());
@@ -77,7 +78,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
       const h = harness();
       h.use(mocks.connectionUser);
       h.use(mocks.assignableUsers([users.agent, users.otherAgent, users.deactivatedAgent]));
-      h.use(mocks.createTicket('ticket-1'));
+      h.use(mocks.createTicket(ticketId));
       const audit = await h.connector({ defaultUser: false } as never, () => 0.99).handle(chatStarted());
       expect(audit).toMatchObject({ outcome: 'created', reason: 'random-agent' });
       const performer = capabilities({ defaultUser: false }).performsAsAgent ? users.otherAgent : users.admin;
@@ -88,7 +89,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
       const h = harness();
       h.use(mocks.connectionUser);
       h.use(mocks.userByEmail(users.agent.email, users.agent));
-      h.use(mocks.createTicket('ticket-1'));
+      h.use(mocks.createTicket(ticketId));
       const event = chatStarted({ agent: { id: 'platform-1', emails: [users.agent.email.toUpperCase()] } });
       const audit = await h.connector({ defaultUser: true } as never).handle(event);
       expect(audit).toMatchObject({
@@ -103,7 +104,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
       const h = harness();
       h.use(mocks.connectionUser);
       h.use(mocks.userByEmail(users.deactivatedAgent.email, users.deactivatedAgent));
-      h.use(mocks.createTicket('ticket-1'));
+      h.use(mocks.createTicket(ticketId));
       const event = chatStarted({ agent: { id: 'platform-2', emails: [users.deactivatedAgent.email] } });
       const audit = await h.connector({ defaultUser: true } as never).handle(event);
       expect(audit).toMatchObject({ reason: 'default-user', agentStatus: 'deactivated' });
@@ -115,7 +116,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
         const h = harness();
         h.use(mocks.connectionUser);
         h.use(mocks.userByEmail(users.agent.email, users.agent));
-        h.use(mocks.createTicket('ticket-1'));
+        h.use(mocks.createTicket(ticketId));
         const event = chatStarted({ agent: { id: 'platform-1', emails: [users.agent.email] } });
         const audit = await h.connector({ defaultUser: true, alwaysUseAdmin: true } as never).handle(event);
         expect(audit).toMatchObject({ reason: 'identified-agent', performerReason: 'always-admin' });

@@ -11,14 +11,15 @@ export function errorsAndRetriesSuite<TSchema extends z.ZodObject>(
   harness: () => Harness<TSchema>,
 ): void {
   const { plugin, mocks } = fixture;
+  const ticketId = fixture.ticketId ?? 'ticket-1';
 
   describe(`${plugin.id}: errors and retries`, () => {
     it('a rate-limited create is retried after Retry-After and yields exactly one record', async () => {
       const h = harness();
       h.use(mocks.connectionUser);
-      h.use(mocks.createTicketRateLimitedOnce('ticket-1'));
+      h.use(mocks.createTicketRateLimitedOnce(ticketId));
       const audit = await h.connector({ defaultUser: true } as never).handle(chatStarted());
-      expect(audit).toMatchObject({ outcome: 'created', recordId: 'ticket-1' });
+      expect(audit).toMatchObject({ outcome: 'created', recordId: ticketId });
       expect(audit.attempts).toBeGreaterThanOrEqual(2);
     });
 

@@ -10,14 +10,15 @@ export function recordOperationsSuite<TSchema extends z.ZodObject>(
   harness: () => Harness<TSchema>,
 ): void {
   const { plugin, users, mocks } = fixture;
+  const ticketId = fixture.ticketId ?? 'ticket-1';
 
   describe(`${plugin.id}: record operations`, () => {
     it('an agent assigned later becomes the owner', async () => {
       const h = harness();
       h.use(mocks.connectionUser);
-      h.use(mocks.createTicket('ticket-1'));
+      h.use(mocks.createTicket(ticketId));
       h.use(mocks.userByEmail(users.agent.email, users.agent));
-      h.use(mocks.changeOwner('ticket-1'));
+      h.use(mocks.changeOwner(ticketId));
       const connector = h.connector({ defaultUser: true } as never);
       const opened = chatStarted();
       await connector.handle(opened);
@@ -26,7 +27,7 @@ export function recordOperationsSuite<TSchema extends z.ZodObject>(
       expect(audit).toMatchObject({
         operation: 'change-owner',
         outcome: 'updated',
-        recordId: 'ticket-1',
+        recordId: ticketId,
         reason: 'identified-agent',
       });
       expect(audit.owner?.id).toBe(users.agent.id);
@@ -40,7 +41,7 @@ export function recordOperationsSuite<TSchema extends z.ZodObject>(
     it('an assignment to an unmapped agent leaves the owner unchanged', async () => {
       const h = harness();
       h.use(mocks.connectionUser);
-      h.use(mocks.createTicket('ticket-1'));
+      h.use(mocks.createTicket(ticketId));
       h.use(mocks.userByEmail('nobody@example.com', undefined));
       const connector = h.connector({ defaultUser: true } as never);
       const opened = chatStarted();
@@ -54,14 +55,14 @@ export function recordOperationsSuite<TSchema extends z.ZodObject>(
     it('the end of the interaction adds its transcript as a note', async () => {
       const h = harness();
       h.use(mocks.connectionUser);
-      h.use(mocks.createTicket('ticket-1'));
-      h.use(mocks.addNote('ticket-1'));
+      h.use(mocks.createTicket(ticketId));
+      h.use(mocks.addNote(ticketId));
       const connector = h.connector({ defaultUser: true } as never);
       const opened = chatStarted();
       await connector.handle(opened);
       const writesBefore = h.writes().length;
       const audit = await connector.handle(interactionEnded(opened.interactionId));
-      expect(audit).toMatchObject({ operation: 'add-note', outcome: 'updated', recordId: 'ticket-1' });
+      expect(audit).toMatchObject({ operation: 'add-note', outcome: 'updated', recordId: ticketId });
       const noteWrites = h.writes().slice(writesBefore);
       expect(noteWrites.length).toBeGreaterThan(0);
       expect(JSON.stringify(noteWrites.map((request) => request.body))).toContain('how can I help');
@@ -70,14 +71,14 @@ export function recordOperationsSuite<TSchema extends z.ZodObject>(
     it('a redelivered opening event creates no second record', async () => {
       const h = harness();
       h.use(mocks.connectionUser);
-      h.use(mocks.createTicket('ticket-1'));
+      h.use(mocks.createTicket(ticketId));
       const connector = h.connector({ defaultUser: true } as never);
       const event = chatStarted();
       const first = await connector.handle(event);
       const writesAfterFirst = h.writes().length;
       const second = await connector.handle(event);
       expect(first.outcome).toBe('created');
-      expect(second).toMatchObject({ outcome: 'existing', recordId: 'ticket-1' });
+      expect(second).toMatchObject({ outcome: 'existing', recordId: ticketId });
       expect(h.writes().length).toBe(writesAfterFirst);
     });
   });

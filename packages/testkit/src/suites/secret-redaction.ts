@@ -11,6 +11,7 @@ export function secretRedactionSuite<TSchema extends z.ZodObject>(
   harness: () => Harness<TSchema>,
 ): void {
   const { plugin, mocks } = fixture;
+  const ticketId = fixture.ticketId ?? 'ticket-1';
   const secretsOf = (settings: Record<string, unknown>) =>
     plugin.settings.secretFields
       .map((field) => settings[field])
@@ -21,7 +22,7 @@ export function secretRedactionSuite<TSchema extends z.ZodObject>(
       const h = harness();
       const debugLogger = h.logger;
       h.use(mocks.connectionUser);
-      h.use(mocks.createTicket('ticket-1'));
+      h.use(mocks.createTicket(ticketId));
       await h.connector({ defaultUser: true } as never).handle(chatStarted());
 
       h.use(mocks.invalidCredentials);

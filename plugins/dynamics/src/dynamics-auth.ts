@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
+import { isCrmConnectError, TransportError } from '@crm-connect/core';
+import { tokenErrorToCrmError } from './dynamics-auth-errors.js';
+import type { DynamicsCredentials } from './dynamics-settings.js';
+
+/**
+ * Application tokens for Dataverse: the client-credentials grant through msal-node, one
+ * ConfidentialClientApplication per tenant + application (shared by every connection in the
+ * process), tokens served from msal's cache, and cold-cache requests collapsed into one.
+ * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
+ */
+
+/** Hosts whose authority metadata msal-node ships: it makes no discovery request for them. */
+const builtInAuthorityHosts = new Set([
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+]);
+
+/** A forced refresh newer than this serves every 401 that raced it: one refresh per burst. */
+const refreshCoalescingMs = 10_000;
+
+export interface TokenSource {
+  /**
+   * A Dataverse access token for `organizationUrl`. `fresh` skips msal's cache (the live check on
+   * save, the refresh after a 401). Concurrent callers share one token request. Throws typed errors.
+   */
+  accessToken(organizationUrl: string, options: { fresh: boolean; timeoutMs: number }): Promise<string>;
+  /** Forces a new token unless one was forced moments ago (a burst of 401s refreshes once). */
+  refresh(organizationUrl: string, timeoutMs: number): Promise<void>;
+}
+
+interface RegisteredSource {
+  /** A hash of the client secret: a changed secret gets a new msal client, never a stale token. */
+  secretFingerprint: string;
+  source: TokenSource;
+}
+
+const sources = new Map<string, RegisteredSource>();
+
+/** The process-wide token source for these credentials (keyed by authority and client id, never by the secret). */
+export function tokenSourceFor(credentials: DynamicsCredentials): TokenSource {
+  const key = `${credentials.authorityHost}/${credentials.tenantId}|${credentials.clientId}`;
+  const secretFingerprint = createHash('sha256').update(credentials.clientSecret).digest('hex');
+  const registered = sources.get(key);
+  if (registered !== undefined && registered.secretFingerprint === secretFingerprint)
+    return registered.source;
+  const source = createTokenSource(credentials);
+  sources.set(key, { secretFingerprint, source });
+  return source;
+}
+
+function msalConfiguration(credentials: DynamicsCredentials): Configuration {
+  const authority = `${credentials.authorityHost}/${credentials.tenantId}`;
+  const host = new URL(credentials.authorityHost).hostname;
+  if (builtInAuthorityHosts.has(host)) {
+    return { auth: { clientId: credentials.clientId, clientSecret: credentials.clientSecret, authority } };
+  }
+  // Any other host (a sovereign cloud msal does not know, a local sandbox): trust it and hand msal
+  // its endpoints, so it makes no instance-discovery or OpenID-configuration request at all.
+  // https://github.com/AzureAD/microsoft-authentication-library-for-js/blob/dev/lib/msal-node/docs/configuration.md
+  return {
+    auth: {
+      clientId: credentials.clientId,
+      clientSecret: credentials.clientSecret,
+      authority,
+      knownAuthorities: [host],
+      authorityMetadata: JSON.stringify({
+        authorization_endpoint: `${authority}/oauth2/v2.0/authorize`,
+        token_endpoint: `${authority}/oauth2/v2.0/token`,
+        issuer: `${authority}/v2.0`,
+        jwks_uri: `${authority}/discovery/v2.0/keys`,
+      }),
+    },
+  };
+}
+
+function createTokenSource(credentials: DynamicsCredentials): TokenSource {
+  const application = new ConfidentialClientApplication(msalConfiguration(credentials));
+  // One request in flight per scope and kind: msal itself does not collapse cold-cache requests.
+  const inFlight = new Map<string, Promise<string>>();
+  const lastForcedAt = new Map<string, number>();
+
+  async function acquire(scope: string, fresh: boolean, timeoutMs: number): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new TransportError(
+              `dynamics: ${credentials.authorityHost} issued no token within ${timeoutMs} ms. Check that it is reachable; the request is retried automatically.`,
+              { pluginId: 'dynamics' },
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      const result = await Promise.race([
+        // https://learn.microsoft.com/javascript/api/@azure/msal-node/confidentialclientapplication#@azure-msal-node-confidentialclientapplication-acquiretokenbyclientcredential
+        application.acquireTokenByClientCredential({ scopes: [scope], skipCache: fresh }),
+        timeout,
+      ]);
+      if (result === null || result.accessToken === '') {
+        throw new TransportError(`dynamics: ${credentials.authorityHost} answered without an access token.`, {
+          pluginId: 'dynamics',
+        });
+      }
+      if (fresh) lastForcedAt.set(scope, Date.now());
+      return result.accessToken;
+    } catch (error) {
+      throw isCrmConnectError(error) ? error : tokenErrorToCrmError(error, credentials);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function shared(scope: string, fresh: boolean, timeoutMs: number): Promise<string> {
+    const key = `${fresh ? 'fresh' : 'cached'} ${scope}`;
+    const pending = inFlight.get(key);
+    if (pending !== undefined) return pending;
+    const started = acquire(scope, fresh, timeoutMs).finally(() => inFlight.delete(key));
+    inFlight.set(key, started);
+    return started;
+  }
+
+  return {
+    accessToken(organizationUrl, options) {
+      const scope = `${organizationUrl}/.default`;
+      // A forced request under way makes any cached token suspect: wait for the new one.
+      const forced = inFlight.get(`fresh ${scope}`);
+      if (forced !== undefined && !options.fresh) return forced;
+      return shared(scope, options.fresh, options.timeoutMs);
+    },
+    async refresh(organizationUrl, timeoutMs) {
+      const scope = `${organizationUrl}/.default`;
+      const forcedAt = lastForcedAt.get(scope);
+      if (forcedAt !== undefined && Date.now() - forcedAt < refreshCoalescingMs) return;
+      await shared(scope, true, timeoutMs);
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import {
+  type AuthProvider,
+  CrmConnectError,
+  createHttpClient,
+  type HttpClient,
+  type PluginContext,
+} from '@crm-connect/core';
+import type { z } from 'zod';
+import { type TokenSource, tokenSourceFor } from './dynamics-auth.js';
+import { dataverseErrorMapper } from './dynamics-errors.js';
+import { type DynamicsCredentials, type DynamicsSettings, requireCredentials } from './dynamics-settings.js';
+
+/** The Web API version every path is relative to. */
+export const webApiPath = '/api/data/v9.2/';
+
+/**
+ * Dataverse service protection limits, per user and web server: 6,000 requests in a sliding
+ * 5-minute window and 52 concurrent requests. The budget stays below the concurrency cap so other
+ * integrations of the same application user keep some room.
+ * https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
+ */
+const serviceProtection = { requestsPerInterval: 6_000, intervalMs: 300_000, maxConcurrency: 16 };
+
+/** Everything a Dynamics connection needs: the settings, the token source and the Web API client. */
+export interface DynamicsApi {
+  settings: DynamicsSettings;
+  credentials: DynamicsCredentials;
+  context: PluginContext;
+  http: HttpClient;
+  /** Acquires a new token now, skipping the cache (the live check on save); throws typed errors. */
+  freshToken(): Promise<void>;
+  /** A link an agent can open in the Dynamics 365 web client. */
+  recordUrl(table: 'incident' | 'contact', id: string): string;
+}
+
+export function createDynamicsApi(settings: DynamicsSettings, context: PluginContext): DynamicsApi {
+  const credentials = requireCredentials(settings);
+  context.redactor.add(credentials.clientSecret);
+  const tokens: TokenSource = tokenSourceFor(credentials);
+  const { organizationUrl } = credentials;
+  const timeoutMs = context.http.timeoutMs ?? 30_000;
+  const auth: AuthProvider = {
+    async headers() {
+      const token = await tokens.accessToken(organizationUrl, { fresh: false, timeoutMs });
+      context.redactor.add(token);
+      return { Authorization: `Bearer ${token}` };
+    },
+    // A 401 means the token was revoked or expired early: one forced refresh, then one resend.
+    async refresh() {
+      await tokens.refresh(organizationUrl, timeoutMs);
+      return true;
+    },
+  };
+  const http = createHttpClient({
+    pluginId: 'dynamics',
+    baseUrl: `${organizationUrl}${webApiPath}`,
+    auth,
+    budget: context.rateBudgets.forAccount(
+      `dynamics:${organizationUrl}:${credentials.clientId}`,
+      serviceProtection,
+    ),
+    redactor: context.redactor,
+    logger: context.logger,
+    mapError: dataverseErrorMapper({ organizationUrl, clientId: credentials.clientId }),
+    retry: context.http.retry,
+    timeoutMs: context.http.timeoutMs,
+    // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#http-headers
+    defaultHeaders: { Accept: 'application/json', 'OData-MaxVersion': '4.0', 'OData-Version': '4.0' },
+  });
+  return {
+    settings,
+    credentials,
+    context,
+    http,
+    async freshToken() {
+      const token = await tokens.accessToken(organizationUrl, { fresh: true, timeoutMs });
+      context.redactor.add(token);
+    },
+    recordUrl: (table, id) =>
+      `${organizationUrl}/main.aspx?pagetype=entityrecord&etn=${table}&id=${encodeURIComponent(id)}`,
+  };
+}
+
+/** Headers of a JSON write. */
+export const jsonWrite = { 'Content-Type': 'application/json; charset=utf-8' } as const;
+/** Headers of a read: `If-None-Match: null` keeps intermediaries from answering 304 from a cache. */
+export const freshRead = { 'If-None-Match': 'null' } as const;
+
+/** A Web API path with OData query options, values percent-encoded (spaces as %20, not +). */
+export function odata(path: string, options: Readonly<Record<string, string | undefined>>): string {
+  const query = Object.entries(options)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+    .join('&');
+  return query === '' ? path : `${path}?${query}`;
+}
+
+/** A record key in a path (`incidents(<key>)`): ids come from Dataverse, but are never trusted as path syntax. */
+export function key(id: string): string {
+  return encodeURIComponent(id);
+}
+
+/** A string literal for an OData `$filter`: single quotes are doubled. */
+export function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** The id in an `OData-EntityId` header (`…/incidents(<id>)`), when present. */
+export function entityIdFromHeader(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : /\(([^()]+)\)\s*$/.exec(header)?.[1];
+}
+
+/** Validates what Dataverse answered; an unexpected shape is a typed error, not a crash further on. */
+export function parseAnswer<TSchema extends z.ZodType>(
+  schema: TSchema,
+  data: unknown,
+  operation: string,
+): z.output<TSchema> {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  throw new CrmConnectError(
+    'unexpected_answer',
+    `dynamics: ${operation} got an answer Dataverse does not document (${parsed.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('; ')}). Check that the organization URL points at a Dynamics 365 environment.`,
+    { pluginId: 'dynamics', cause: parsed.error },
+  );
+}

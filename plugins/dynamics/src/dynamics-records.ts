@@ -1,0 +1,240 @@
+import {
+  type AddNoteInput,
+  type ChangeOwnerInput,
+  type Channel,
+  type CreateTicketInput,
+  type CreateTicketResult,
+  type CrmUser,
+  InvalidInputError,
+  isCrmConnectError,
+  OwnerRejectedError,
+  type TicketRef,
+  type WriteResult,
+} from '@crm-connect/core';
+import { z } from 'zod';
+import {
+  type DynamicsApi,
+  entityIdFromHeader,
+  freshRead,
+  jsonWrite,
+  key,
+  odata,
+  parseAnswer,
+} from './dynamics-client.js';
+import { findContact, newContact } from './dynamics-contacts.js';
+import { dataverseCodes, dataverseFailureOf } from './dynamics-errors.js';
+import { contactIdFor, incidentIdFor } from './dynamics-ids.js';
+import { safeEnd, writeNote } from './dynamics-notes.js';
+import { isGuid } from './dynamics-settings.js';
+import type { DynamicsUsers } from './dynamics-users.js';
+
+/**
+ * Cases (incidents): create with customer and owner in one request, reassign, add notes.
+ * https://learn.microsoft.com/dynamics365/developer/reference/entities/incident
+ */
+
+const pluginId = 'dynamics';
+/** incident.title holds 200 characters, incident.description 2,000 (table reference). */
+const titleLimit = 200;
+const descriptionLimit = 2_000;
+
+/** incident.caseorigincode: 1 Phone, 2 Email, 3 Web; channels without a standard origin send none. */
+const caseOrigins: Partial<Record<Channel, number>> = { voice: 1, email: 2, chat: 3, messaging: 3 };
+
+const incidentSchema = z.object({ incidentid: z.string(), _customerid_value: z.string().nullish() });
+
+export interface DynamicsRecords {
+  createTicket(input: CreateTicketInput): Promise<CreateTicketResult>;
+  findTicket(interactionId: string): Promise<TicketRef | undefined>;
+  changeOwner(input: ChangeOwnerInput): Promise<WriteResult>;
+  addNote(input: AddNoteInput): Promise<WriteResult>;
+}
+
+export function createDynamicsRecords(
+  api: DynamicsApi,
+  users: DynamicsUsers,
+  connectionUser: () => Promise<CrmUser>,
+): DynamicsRecords {
+  const ticketRef = (id: string, contactId: string | undefined): TicketRef => ({
+    id,
+    contactId,
+    url: api.recordUrl('incident', id),
+  });
+
+  async function performerHeaders(performer: CrmUser): Promise<Record<string, string>> {
+    if (!api.settings.impersonateAgents) return {};
+    return users.performerHeaders(performer, await connectionUser());
+  }
+
+  async function readIncident(id: string): Promise<TicketRef | undefined> {
+    // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api
+    const response = await api.http.request({
+      method: 'GET',
+      path: odata(`incidents(${key(id)})`, { $select: 'incidentid,_customerid_value' }),
+      headers: freshRead,
+      operation: 'find case',
+      acceptStatus: [404],
+    });
+    if (response.status === 404) return undefined;
+    const incident = parseAnswer(incidentSchema, response.data, 'find case');
+    return ticketRef(incident.incidentid, incident._customerid_value ?? undefined);
+  }
+
+  return {
+    async createTicket(input) {
+      const owner = requireOwner(input.owner, input.event.interactionId);
+      const headers = await performerHeaders(input.performer);
+      const existingContactId = await findContact(api, input.event.endUser);
+      const incidentId = incidentIdFor(input.event.interactionId);
+      const contactId = existingContactId ?? contactIdFor(input.event.interactionId);
+      const text = caseText(input.subject, input.description);
+      const origin = caseOrigins[input.event.channel];
+      const body: Record<string, unknown> = {
+        incidentid: incidentId,
+        title: text.title,
+        description: text.description,
+        ...(origin === undefined ? {} : { caseorigincode: origin }),
+        // Dynamics never leaves a case unassigned, and neither do we: the owner is always explicit.
+        'ownerid@odata.bind': `/systemusers(${owner.id})`,
+        // A known customer is bound; a new one is created in the same request (deep insert).
+        ...(existingContactId === undefined
+          ? { customerid_contact: newContact(input.event.endUser, contactId, owner.id) }
+          : { 'customerid_contact@odata.bind': `/contacts(${existingContactId})` }),
+      };
+
+      let ticket: TicketRef;
+      let created = true;
+      let attempts = 0;
+      try {
+        // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-entity-web-api#create-related-table-rows-in-one-operation
+        const response = await api.http.request({
+          method: 'POST',
+          path: odata('incidents', { $select: 'incidentid,_customerid_value' }),
+          body,
+          headers: { ...jsonWrite, Prefer: 'return=representation', ...headers },
+          operation: 'create case',
+          // The client-chosen incidentid turns a repeated create into a duplicate-key refusal.
+          idempotent: true,
+        });
+        attempts = response.attempts;
+        const returned = incidentSchema.safeParse(response.data);
+        ticket = returned.success
+          ? ticketRef(returned.data.incidentid, returned.data._customerid_value ?? contactId)
+          : ticketRef(entityIdFromHeader(response.headers['odata-entityid']) ?? incidentId, contactId);
+      } catch (error) {
+        const rejected = ownerRejection(error, owner);
+        if (rejected !== undefined) throw rejected;
+        // A failed look-up must not hide why the create failed.
+        const existing = isDuplicateRefusal(error)
+          ? await readIncident(incidentId).catch(() => undefined)
+          : undefined;
+        if (existing === undefined) throw error;
+        ticket = existing;
+        created = false;
+        attempts = (isCrmConnectError(error) ? (error.attempts ?? 1) : 1) + 1;
+      }
+
+      if (text.overflow !== undefined) {
+        attempts += await writeNote(api, {
+          incidentId: ticket.id,
+          subject: 'Description (full text)',
+          text: text.overflow,
+          key: `${input.idempotencyKey}:description`,
+          ownerId: owner.id,
+          headers,
+        });
+      }
+      return { ticket, created, attempts };
+    },
+
+    findTicket: (interactionId) => readIncident(incidentIdFor(interactionId)),
+
+    async changeOwner(input) {
+      const owner = requireOwner(input.owner, input.interactionId);
+      const headers = await performerHeaders(input.performer);
+      try {
+        // Assign = update ownerid. If-Match: * makes the PATCH an update only, never an upsert.
+        // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api#prevent-create-in-upsert
+        const response = await api.http.request({
+          method: 'PATCH',
+          path: `incidents(${key(input.ticket.id)})`,
+          body: { 'ownerid@odata.bind': `/systemusers(${owner.id})` },
+          headers: { ...jsonWrite, 'If-Match': '*', ...headers },
+          operation: 'assign case',
+          // Setting the same owner twice leaves the same case.
+          idempotent: true,
+        });
+        return { attempts: response.attempts };
+      } catch (error) {
+        throw ownerRejection(error, owner) ?? error;
+      }
+    },
+
+    async addNote(input) {
+      const headers = await performerHeaders(input.performer);
+      const attempts = await writeNote(api, {
+        incidentId: input.ticket.id,
+        subject: `Interaction ${input.interactionId}: notes and transcript`,
+        text: input.body,
+        key: input.idempotencyKey,
+        ownerId: input.performer.id,
+        headers,
+      });
+      return { attempts };
+    },
+  };
+}
+
+/** Refuses, before anything is sent, a case without a usable owner. */
+function requireOwner(owner: CrmUser | undefined, interactionId: string): CrmUser {
+  if (owner === undefined || typeof owner.id !== 'string' || !isGuid(owner.id)) {
+    throw new InvalidInputError(
+      `dynamics: interaction ${interactionId} has no owner with a Dynamics user id; Dynamics 365 never leaves a case unassigned, so nothing was sent. Enable the default user or make sure an active agent can be chosen.`,
+      { pluginId, issues: [{ path: 'owner', message: 'owner: must be a Dynamics systemuser id' }] },
+    );
+  }
+  if (!owner.active) {
+    throw new OwnerRejectedError(
+      `dynamics: ${owner.name ?? owner.id} is disabled in Dynamics 365 and cannot own the case of interaction ${interactionId}.`,
+      { pluginId, ownerId: owner.id },
+    );
+  }
+  return owner;
+}
+
+/** A refusal that concerns the owner (disabled, unlicensed, lacking privileges) lets the connector fall back. */
+function ownerRejection(error: unknown, owner: CrmUser): OwnerRejectedError | undefined {
+  const failure = dataverseFailureOf(error);
+  if (failure === undefined || !isCrmConnectError(error) || error.retryable) return undefined;
+  const aboutOwner =
+    failure.dataverseCode === dataverseCodes.userDisabled ||
+    failure.dataverseCode === dataverseCodes.noLicense ||
+    failure.message.toLowerCase().includes(owner.id.toLowerCase());
+  if (!aboutOwner) return undefined;
+  return new OwnerRejectedError(
+    `dynamics: Dynamics 365 refused ${owner.name ?? owner.id} as the case owner (${failure.message}). Enable the user or give them a security role that can own cases.`,
+    { pluginId, ownerId: owner.id, status: failure.status, cause: failure, attempts: error.attempts },
+  );
+}
+
+/** A create refused as a duplicate (or as bad data, when the duplicate code is worded differently). */
+function isDuplicateRefusal(error: unknown): boolean {
+  return isCrmConnectError(error) && (error.code === 'conflict' || error.code === 'crm_rejected_input');
+}
+
+/** Title and description within their column limits; what does not fit goes to a note, never lost. */
+function caseText(
+  subject: string,
+  description: string,
+): { title: string; description: string; overflow: string | undefined } {
+  const titleFits = subject.length <= titleLimit;
+  const title = titleFits ? subject : `${subject.slice(0, safeEnd(subject, titleLimit - 1))}…`;
+  const full = titleFits ? description : `${subject}\n\n${description}`;
+  if (full.length <= descriptionLimit) return { title, description: full, overflow: undefined };
+  const marker = '\n\n[…] The full text is in the note "Description (full text)".';
+  let cut = descriptionLimit - marker.length;
+  const lineBreak = full.lastIndexOf('\n', cut);
+  if (lineBreak > cut / 2) cut = lineBreak;
+  cut = safeEnd(full, cut);
+  return { title, description: `${full.slice(0, cut)}${marker}`, overflow: full };
+}

@@ -1,0 +1,168 @@
+import {
+  ConfigurationError,
+  type CredentialGroup,
+  commonSettingsShape,
+  type FieldIssue,
+  optionalText,
+  type SettingsDefinition,
+} from '@crm-connect/core';
+import { z } from 'zod';
+
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Verified domain names such as contoso.onmicrosoft.com also name a tenant. */
+const tenantDomainPattern = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+/** Multi-tenant authority aliases: client credentials need the one tenant the app user lives in. */
+const sharedAuthorities = new Set(['common', 'organizations', 'consumers']);
+/**
+ * `{org}.crm{N}.dynamics.com` (commercial regions, any N: newer regions keep coming),
+ * `{org}.api.crm{N}.…` (the API host), and the sovereign clouds (GCC High `.microsoftdynamics.us`,
+ * DoD `.appsplatform.us`, China `.dynamics.cn`).
+ */
+const organizationHostPattern =
+  /^([a-z0-9][a-z0-9-]{0,62})\.(?:api\.)?(crm\d*)\.(dynamics\.com|microsoftdynamics\.us|appsplatform\.us|dynamics\.cn)$/;
+
+/** The environment URL, normalised to `https://{org}.crm{N}.dynamics.com` (no path, no API host). */
+export function normaliseOrganizationUrl(input: string): string | undefined {
+  const trimmed = input.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.port !== '') {
+    return undefined;
+  }
+  const match = organizationHostPattern.exec(url.hostname.toLowerCase());
+  if (match === null) return undefined;
+  const [, org, crm, domain] = match;
+  return `https://${org}.${crm}.${domain}`;
+}
+
+const organizationUrl = z
+  .string()
+  .trim()
+  .transform((value, context) => {
+    const normalised = normaliseOrganizationUrl(value);
+    if (normalised === undefined) {
+      context.addIssue({
+        code: 'custom',
+        message:
+          'must be the environment URL, such as https://contoso.crm4.dynamics.com (Power Platform admin center › Environments › your environment › Environment URL)',
+      });
+      return z.NEVER;
+    }
+    return normalised;
+  });
+
+const tenantId = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => !sharedAuthorities.has(value), {
+    message:
+      "must be your own tenant, not 'common', 'organizations' or 'consumers': use the Tenant ID from Microsoft Entra admin center › Overview",
+  })
+  .refine(
+    (value) => sharedAuthorities.has(value) || guidPattern.test(value) || tenantDomainPattern.test(value),
+    {
+      message:
+        'must be the Directory (tenant) ID, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47, or a verified domain such as contoso.onmicrosoft.com',
+    },
+  );
+
+const clientId = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(guidPattern, 'must be the Application (client) ID of the app registration, a GUID');
+
+const clientSecret = z
+  .string()
+  .trim()
+  .min(16, 'must be the Value of a client secret from the app registration › Certificates & secrets')
+  .refine((value) => !guidPattern.test(value), {
+    message:
+      'looks like the Secret ID; paste the secret Value instead (shown once, when the secret is created under Certificates & secrets)',
+  });
+
+const authorityHost = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+  z
+    .url({
+      protocol: /^https$/,
+      message: 'must be an https:// URL such as https://login.microsoftonline.com',
+    })
+    .transform((value) => new URL(value).origin)
+    .default('https://login.microsoftonline.com'),
+);
+
+/** The settings of the Dynamics 365 plugin. Credential fields accept "" as "not set" (admin forms). */
+export const dynamicsSettingsSchema = z.object({
+  ...commonSettingsShape,
+  organizationUrl: optionalText(organizationUrl).describe(
+    'Dynamics 365 environment URL, such as https://contoso.crm4.dynamics.com',
+  ),
+  tenantId: optionalText(tenantId).describe('Microsoft Entra (Azure AD) Directory (tenant) ID'),
+  clientId: optionalText(clientId).describe('Active Directory application (client) ID'),
+  clientSecret: optionalText(clientSecret).describe('Active Directory application key (client secret value)'),
+  authorityHost: authorityHost.describe(
+    'Microsoft Entra sign-in host; change only for a sovereign cloud (https://login.microsoftonline.us) or a test sandbox',
+  ),
+  impersonateAgents: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Write as the identified agent (impersonation through the CallerObjectId header); needs the Delegate role on the application user. Off: the application user performs every write and agents keep ownership',
+    ),
+});
+export type DynamicsSettings = z.output<typeof dynamicsSettingsSchema>;
+
+const credentials: CredentialGroup<DynamicsSettings> = {
+  id: 'application',
+  label: 'The organization URL, tenant ID, application ID and application key',
+  fields: ['organizationUrl', 'tenantId', 'clientId', 'clientSecret', 'authorityHost'],
+};
+
+export const dynamicsSettings: SettingsDefinition<typeof dynamicsSettingsSchema> = {
+  schema: dynamicsSettingsSchema,
+  secretFields: ['clientSecret'],
+  credentialGroups: [credentials],
+};
+
+/** The settings once every credential is known to be present. */
+export interface DynamicsCredentials {
+  organizationUrl: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  authorityHost: string;
+}
+
+export function isGuid(value: string): boolean {
+  return guidPattern.test(value);
+}
+
+/** Throws a `ConfigurationError` naming every credential that is not set. */
+export function requireCredentials(settings: DynamicsSettings): DynamicsCredentials {
+  const { organizationUrl, tenantId, clientId, clientSecret, authorityHost } = settings;
+  const issues: FieldIssue[] = [];
+  if (organizationUrl === undefined)
+    issues.push({ path: 'organizationUrl', message: 'organizationUrl: is required' });
+  if (tenantId === undefined) issues.push({ path: 'tenantId', message: 'tenantId: is required' });
+  if (clientId === undefined) issues.push({ path: 'clientId', message: 'clientId: is required' });
+  if (clientSecret === undefined) issues.push({ path: 'clientSecret', message: 'clientSecret: is required' });
+  if (
+    organizationUrl === undefined ||
+    tenantId === undefined ||
+    clientId === undefined ||
+    clientSecret === undefined
+  ) {
+    throw new ConfigurationError(
+      `dynamics: ${issues.map((issue) => issue.path).join(', ')} missing. Fill in the organization URL, tenant ID, application ID and application key, then save again.`,
+      { pluginId: 'dynamics', issues },
+    );
+  }
+  return { organizationUrl, tenantId, clientId, clientSecret, authorityHost };
+}

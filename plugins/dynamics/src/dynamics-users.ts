@@ -1,0 +1,137 @@
+import type { CrmUser, HttpResponse } from '@crm-connect/core';
+import { z } from 'zod';
+import { type DynamicsApi, freshRead, key, literal, odata, parseAnswer } from './dynamics-client.js';
+
+/**
+ * Dataverse users (`systemuser`): agent identification by email, the legacy random pool, and the
+ * impersonation header of a write made as an agent.
+ * https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/systemuser
+ */
+
+/** `systemuser.accessmode`: 0 Read-Write, 1 Administrative, 2 Read, 3 Support User, 4 Non-interactive, 5 Delegated Admin. */
+const accessModes = ['read-write', 'administrative', 'read', 'support', 'non-interactive', 'delegated-admin'];
+const readWrite = 0;
+
+export const systemUserFields =
+  'systemuserid,fullname,internalemailaddress,isdisabled,accessmode,applicationid,azureactivedirectoryobjectid';
+
+export const systemUserSchema = z.object({
+  systemuserid: z.string(),
+  fullname: z.string().nullish(),
+  internalemailaddress: z.string().nullish(),
+  isdisabled: z.boolean(),
+  accessmode: z.number().int().nullish(),
+  applicationid: z.string().nullish(),
+  azureactivedirectoryobjectid: z.string().nullish(),
+});
+export type SystemUser = z.infer<typeof systemUserSchema>;
+
+const userPageSchema = z.object({
+  value: z.array(systemUserSchema),
+  '@odata.nextLink': z.string().optional(),
+});
+
+/** Pages of users followed at most (500 users a page): the pool needs breadth, not completeness. */
+const maxPoolPages = 20;
+
+export function toCrmUser(user: SystemUser): CrmUser {
+  const role =
+    user.applicationid !== undefined && user.applicationid !== null
+      ? 'application'
+      : accessModes[user.accessmode ?? readWrite];
+  return {
+    id: user.systemuserid,
+    email: user.internalemailaddress?.toLowerCase() ?? undefined,
+    name: user.fullname ?? undefined,
+    active: !user.isdisabled,
+    role,
+  };
+}
+
+export interface DynamicsUsers {
+  /** The (non-application) user with this primary email, enabled ones first; disabled ones come back inactive. */
+  findByEmail(email: string): Promise<CrmUser | undefined>;
+  /** Enabled, interactive (Read-Write access) users: the legacy random pool. */
+  listAssignable(): Promise<readonly CrmUser[]>;
+  /** The headers that make a write run as `performer`; none when the application user performs it. */
+  performerHeaders(performer: CrmUser, connectionUser: CrmUser): Promise<Record<string, string>>;
+}
+
+export function createDynamicsUsers(api: DynamicsApi): DynamicsUsers {
+  // systemuserid → Microsoft Entra object id (null: the user has none), learnt from every lookup.
+  const objectIds = new Map<string, string | null>();
+  const remember = (user: SystemUser): CrmUser => {
+    objectIds.set(user.systemuserid.toLowerCase(), user.azureactivedirectoryobjectid ?? null);
+    return toCrmUser(user);
+  };
+
+  async function objectIdOf(userId: string): Promise<string | null> {
+    const known = objectIds.get(userId.toLowerCase());
+    if (known !== undefined) return known;
+    // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api
+    const response = await api.http.request({
+      method: 'GET',
+      path: odata(`systemusers(${key(userId)})`, { $select: systemUserFields }),
+      headers: freshRead,
+      operation: 'read agent',
+    });
+    remember(parseAnswer(systemUserSchema, response.data, 'read agent'));
+    return objectIds.get(userId.toLowerCase()) ?? null;
+  }
+
+  return {
+    async findByEmail(email) {
+      // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-data-web-api
+      const response = await api.http.request({
+        method: 'GET',
+        path: odata('systemusers', {
+          $select: systemUserFields,
+          $filter: `internalemailaddress eq ${literal(email.toLowerCase())} and applicationid eq null`,
+          $top: '10',
+        }),
+        headers: freshRead,
+        operation: 'find agent',
+      });
+      const users = parseAnswer(userPageSchema, response.data, 'find agent').value.map(remember);
+      return users.find((user) => user.active) ?? users[0];
+    },
+
+    async listAssignable() {
+      const users: CrmUser[] = [];
+      let path: string | undefined = odata('systemusers', {
+        $select: systemUserFields,
+        $filter: `isdisabled eq false and accessmode eq ${readWrite} and applicationid eq null and internalemailaddress ne null`,
+        $orderby: 'fullname asc',
+      });
+      for (let page = 0; path !== undefined && page < maxPoolPages; page += 1) {
+        // Pages follow @odata.nextLink (an absolute URL on the same environment).
+        // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-data-web-api#page-results
+        const response: HttpResponse = await api.http.request({
+          method: 'GET',
+          path,
+          headers: { ...freshRead, Prefer: 'odata.maxpagesize=500' },
+          operation: 'list agents',
+        });
+        const parsed: z.output<typeof userPageSchema> = parseAnswer(
+          userPageSchema,
+          response.data,
+          'list agents',
+        );
+        users.push(...parsed.value.map(remember));
+        path = parsed['@odata.nextLink'];
+      }
+      return users;
+    },
+
+    async performerHeaders(performer, connectionUser): Promise<Record<string, string>> {
+      if (!api.settings.impersonateAgents || performer.id.toLowerCase() === connectionUser.id.toLowerCase()) {
+        return {};
+      }
+      // CallerObjectId (the Entra object id) is Microsoft's preferred header; MSCRMCallerID
+      // (the systemuserid) is the legacy one, kept for users without an Entra object id.
+      // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/impersonate-another-user-web-api
+      const objectId = await objectIdOf(performer.id);
+      return objectId === null ? { MSCRMCallerID: performer.id } : { CallerObjectId: objectId };
+    },
+  };
+}

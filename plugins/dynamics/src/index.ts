@@ -1,0 +1,7 @@
+export { dynamics } from './dynamics-plugin.js';
+export {
+  type DynamicsSettings,
+  dynamicsSettings,
+  dynamicsSettingsSchema,
+  normaliseOrganizationUrl,
+} from './dynamics-settings.js';

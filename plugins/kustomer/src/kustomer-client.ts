@@ -1,0 +1,134 @@
+import {
+  type AuthProvider,
+  ConfigurationError,
+  type CrmUser,
+  createHttpClient,
+  type HttpClient,
+  type HttpResponse,
+  type PluginContext,
+  type RateBudget,
+  type RequestOptions,
+} from '@crm-connect/core';
+import { z } from 'zod';
+import { createErrorMapper, operations, pluginId } from './kustomer-errors.js';
+import type { KustomerCredentials, KustomerSettings } from './kustomer-settings.js';
+import { toCrmUser, userResourceSchema } from './kustomer-users.js';
+
+/** Who the API key acts as. */
+export interface KustomerIdentity {
+  /** The key's machine user: the default user, and the performer of every write. */
+  user: CrmUser;
+  /** The organization's id; `undefined` if Kustomer did not name it. */
+  orgId: string | undefined;
+  /** The roles on the user record, when listed there. */
+  roles: readonly string[] | undefined;
+}
+
+/** Kustomer's API, budgeted per organization. */
+export interface KustomerClient {
+  readonly apiBaseUrl: string;
+  /** The key's user and organization; asked once, then cached (a failure is not cached). */
+  identity(): Promise<KustomerIdentity>;
+  /** A request on the organization's shared rate budget. */
+  request<TData = unknown>(options: RequestOptions): Promise<HttpResponse<TData>>;
+}
+
+/** Settings with the credentials filled in, or a `ConfigurationError` naming what is missing. */
+export function requireCredentials(settings: KustomerSettings): KustomerCredentials {
+  const { apiBaseUrl, apiKey } = settings;
+  if (apiBaseUrl !== undefined && apiKey !== undefined) return { ...settings, apiBaseUrl, apiKey };
+  const missing = [
+    apiKey === undefined ? 'apiKey' : undefined,
+    apiBaseUrl === undefined ? 'apiBaseUrl' : undefined,
+  ]
+    .filter((field) => field !== undefined)
+    .map((path) => ({ path, message: `${path}: required` }));
+  throw new ConfigurationError(
+    `Kustomer: fill in ${missing.map((issue) => issue.path).join(' and ')} in the settings (the API key from Settings › Security › API Keys, and your organization's API host https://{org}.api.kustomerapp.com).`,
+    { pluginId, issues: missing },
+  );
+}
+
+// https://developer.kustomer.com/docs/get-started/authentication (its example request is GET /v1/users/current)
+const currentUserSchema = z.object({
+  data: userResourceSchema.extend({
+    relationships: z
+      .object({ org: z.object({ data: z.object({ id: z.string().min(1) }).nullish() }).nullish() })
+      .nullish(),
+  }),
+});
+
+/**
+ * Every call to one organization counts against one budget: Kustomer's limit is per
+ * organization, across all its API keys. The organization is known only once the key's user has
+ * been read (a regional host serves many organizations), so that first call is budgeted per host
+ * and then charged to the organization's budget; every later call goes straight to it. If
+ * Kustomer does not name the organization, the host's budget is used for everything: on a
+ * regional host that is shared with other organizations, which is slower but never over a limit.
+ */
+export function createKustomerClient(settings: KustomerCredentials, context: PluginContext): KustomerClient {
+  context.redactor.add(settings.apiKey);
+  const budgetOptions = { requestsPerInterval: settings.rateLimitPerMinute, intervalMs: 60_000 };
+  const hostBudget = context.rateBudgets.forAccount(`kustomer:host:${settings.apiBaseUrl}`, budgetOptions);
+  const auth: AuthProvider = { headers: async () => ({ Authorization: `Bearer ${settings.apiKey}` }) };
+  const clientOn = (budget: RateBudget): HttpClient =>
+    createHttpClient({
+      pluginId,
+      baseUrl: settings.apiBaseUrl,
+      auth,
+      budget,
+      redactor: context.redactor,
+      logger: context.logger,
+      mapError: createErrorMapper(settings.apiBaseUrl),
+      retry: context.http.retry,
+      timeoutMs: context.http.timeoutMs,
+      defaultHeaders: { Accept: 'application/json' },
+    });
+  const bootstrap = clientOn(hostBudget);
+
+  async function resolve(): Promise<{ identity: KustomerIdentity; http: HttpClient }> {
+    const response = await bootstrap.request({
+      method: 'GET',
+      path: '/v1/users/current',
+      operation: operations.currentUser.name,
+    });
+    const parsed = currentUserSchema.safeParse(response.data);
+    if (!parsed.success) {
+      throw new ConfigurationError(
+        `Kustomer: ${settings.apiBaseUrl} did not answer like Kustomer's API (no user in GET /v1/users/current). Check the API base URL.`,
+        {
+          pluginId,
+          cause: parsed.error,
+          issues: [{ path: 'apiBaseUrl', message: 'apiBaseUrl: not a Kustomer API' }],
+        },
+      );
+    }
+    const { data } = parsed.data;
+    const orgId = data.relationships?.org?.data?.id;
+    const identity: KustomerIdentity = {
+      user: { ...toCrmUser(data), active: true },
+      orgId,
+      roles: data.attributes.roles ?? undefined,
+    };
+    if (orgId === undefined) return { identity, http: bootstrap };
+    const orgBudget = context.rateBudgets.forAccount(`kustomer:org:${orgId}`, budgetOptions);
+    // The identity call already went out: it takes its slot in the organization's window too.
+    void orgBudget.schedule(async () => undefined);
+    return { identity, http: clientOn(orgBudget) };
+  }
+
+  let resolved: Promise<{ identity: KustomerIdentity; http: HttpClient }> | undefined;
+  const ready = () => {
+    resolved ??= resolve().catch((error: unknown) => {
+      resolved = undefined;
+      throw error;
+    });
+    return resolved;
+  };
+
+  return {
+    apiBaseUrl: settings.apiBaseUrl,
+    identity: async () => (await ready()).identity,
+    request: async (options) => (await ready()).http.request(options),
+  };
+}

@@ -1,0 +1,308 @@
+import type { ConformanceFixture, SeededUsers } from '@crm-connect/testkit';
+import type nock from 'nock';
+import { kustomer } from '../src/index.js';
+
+/**
+ * Kustomer's wire format, trimmed from the shapes of its API reference (JSON:API envelopes,
+ * 24-hex ids). Shared by the conformance suite and the plugin's own tests.
+ */
+
+export const plugin = kustomer();
+export const origin = 'https://acme.api.kustomerapp.com';
+export const orgId = '5e8a7b6c5d4e3f2a1b0c9d8e';
+// Kustomer API keys are long bearer tokens (JWT-shaped); these are made up.
+export const apiKey =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJvcmciOiI1ZThhN2I2YzVkNGUzZjJhMWIwYzlkOGUiLCJ1c2VyIjoiNWYzYzFhOWU4YjdkNmM1ZTRmM2EyYjFjIn0.q8K3Zk1mXv0R7oT2yN5bW4cJ9hL6gP1sD3fA8eU0iQ';
+export const revokedApiKey =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJvcmciOiI1ZThhN2I2YzVkNGUzZjJhMWIwYzlkOGUiLCJ1c2VyIjoiNWYzYzFhOWU4YjdkNmM1ZTRmM2EwMDAwIn0.Zr0vK3dR3v0K3dR3v0K3dR3v0K3dR3v0K3dR3v0K3d';
+export const bearer = `Bearer ${apiKey}`;
+export const customerId = '5f1e2d3c4b5a69788796a5b4';
+
+/** Every role crm-connect needs, as Kustomer lists them on a key. */
+export const allRoles = [
+  'org.permission.customer.read',
+  'org.permission.customer.create',
+  'org.permission.conversation.read',
+  'org.permission.conversation.create',
+  'org.permission.conversation.update',
+  'org.permission.note.create',
+  'org.permission.user.read',
+];
+
+export const users: SeededUsers = {
+  // The API key's machine user: the default user.
+  admin: { id: '5f3c1a9e8b7d6c5e4f3a2b1c', name: 'crm-connect', active: true, role: 'machine' },
+  agent: {
+    id: '5f3c1a9e8b7d6c5e4f3a2b2d',
+    email: 'alex.agent@acme.test',
+    name: 'Alex Agent',
+    active: true,
+    role: 'user',
+  },
+  otherAgent: {
+    id: '5f3c1a9e8b7d6c5e4f3a2b3e',
+    email: 'olga.other@acme.test',
+    name: 'Olga Other',
+    active: true,
+    role: 'user',
+  },
+  deactivatedAgent: {
+    id: '5f3c1a9e8b7d6c5e4f3a2b4f',
+    email: 'gus.gone@acme.test',
+    name: 'Gus Gone',
+    active: false,
+    role: 'user',
+  },
+};
+
+type User = SeededUsers['admin'];
+
+/** A user resource as `GET /v1/users` and `GET /v1/users/current` return it. */
+export function userResource(user: User, roles: readonly string[] = []) {
+  return {
+    type: 'user',
+    id: user.id,
+    attributes: {
+      name: user.name,
+      displayName: user.name,
+      userType: user.role,
+      email: user.email ?? null,
+      mobile: null,
+      roles,
+      deleted: !user.active,
+      deletedAt: user.active ? null : '2026-09-30T16:02:11.000Z',
+      createdAt: '2024-03-04T09:12:45.123Z',
+      updatedAt: '2026-10-01T08:00:00.000Z',
+    },
+    relationships: {
+      org: { links: { self: `/v1/orgs/${orgId}` }, data: { type: 'org', id: orgId } },
+    },
+    links: { self: `/v1/users/${user.id}` },
+  };
+}
+
+export function currentUserBody(user: User = users.admin, org = orgId) {
+  const resource = userResource(user, allRoles);
+  return {
+    data: {
+      ...resource,
+      relationships: { org: { links: { self: `/v1/orgs/${org}` }, data: { type: 'org', id: org } } },
+    },
+  };
+}
+
+export function currentTokenBody(roles: readonly string[] = allRoles, name = 'crm-connect') {
+  return {
+    data: {
+      type: 'token',
+      id: '6a1b2c3d4e5f60718293a4b5',
+      attributes: {
+        name,
+        roles,
+        lastTokenChars: 'iQ',
+        ipAddress: '203.0.113.10',
+        userAgent: 'crm-connect',
+        createdAt: '2026-01-12T10:00:00.000Z',
+        updatedAt: '2026-01-12T10:00:00.000Z',
+        lastAccessedAt: '2026-11-21T09:59:00.000Z',
+      },
+      relationships: {
+        org: { links: { self: `/v1/orgs/${orgId}` }, data: { type: 'org', id: orgId } },
+        user: { links: { self: `/v1/users/${users.admin.id}` }, data: { type: 'user', id: users.admin.id } },
+      },
+      links: { self: '/v1/auth/tokens/6a1b2c3d4e5f60718293a4b5' },
+    },
+  };
+}
+
+export function usersPage(list: readonly User[], page = 1, next = false) {
+  return {
+    meta: { page, pageSize: 100 },
+    data: list.map((user) => userResource(user)),
+    links: {
+      self: `/v1/users?page=${page}&pageSize=100`,
+      first: '/v1/users?page=1&pageSize=100',
+      prev: page > 1 ? `/v1/users?page=${page - 1}&pageSize=100` : null,
+      next: next ? `/v1/users?page=${page + 1}&pageSize=100` : null,
+    },
+  };
+}
+
+export function customerBody(id = customerId) {
+  return {
+    data: {
+      type: 'customer',
+      id,
+      attributes: {
+        name: 'Jane Doe',
+        displayName: 'Jane Doe',
+        emails: [{ type: 'home', email: 'jane.doe@example.com', verified: false }],
+        phones: [{ type: 'mobile', phone: '+15555550100', verified: false }],
+        externalId: null,
+        createdAt: '2025-06-02T14:20:00.000Z',
+        updatedAt: '2026-11-20T08:00:00.000Z',
+      },
+      relationships: { org: { data: { type: 'org', id: orgId } } },
+      links: { self: `/v1/customers/${id}` },
+    },
+  };
+}
+
+export function conversationBody(
+  id: string,
+  body: { assignedUsers?: unknown; externalId?: unknown; name?: unknown } = {},
+) {
+  return {
+    data: {
+      type: 'conversation',
+      id,
+      attributes: {
+        name: body.name ?? 'Chat with Jane Doe',
+        externalId: body.externalId ?? null,
+        channels: [],
+        status: 'open',
+        priority: 3,
+        direction: 'in',
+        messageCount: 0,
+        noteCount: 0,
+        assignedUsers: body.assignedUsers ?? [],
+        assignedTeams: [],
+        createdAt: '2026-11-21T10:00:01.000Z',
+        updatedAt: '2026-11-21T10:00:01.000Z',
+      },
+      relationships: {
+        org: { data: { type: 'org', id: orgId } },
+        customer: {
+          links: { self: `/v1/customers/${customerId}` },
+          data: { type: 'customer', id: customerId },
+        },
+        createdBy: { data: { type: 'user', id: users.admin.id } },
+      },
+      links: { self: `/v1/conversations/${id}` },
+    },
+  };
+}
+
+export function noteBody(
+  id: string,
+  conversationId: string,
+  body: { body?: unknown; externalId?: unknown } = {},
+) {
+  return {
+    data: {
+      type: 'note',
+      id,
+      attributes: {
+        body: body.body ?? '',
+        externalId: body.externalId ?? null,
+        createdAt: '2026-11-21T10:00:02.000Z',
+        updatedAt: '2026-11-21T10:00:02.000Z',
+      },
+      relationships: {
+        conversation: { data: { type: 'conversation', id: conversationId } },
+        customer: { data: { type: 'customer', id: customerId } },
+        createdBy: { data: { type: 'user', id: users.admin.id } },
+      },
+      links: { self: `/v1/notes/${id}` },
+    },
+  };
+}
+
+export const notFound = { errors: [{ status: 404, code: 'not_found', title: 'Not Found' }] };
+export const conversationLookup = /^\/v1\/conversations\/externalId=/;
+export const janeByEmail = '/v1/customers/email=jane.doe%40example.com';
+
+type Body = Record<string, unknown>;
+
+/** The conversation create answering `ticketId`, echoing what was sent. */
+function createConversation(scope: nock.Scope, ticketId: string): void {
+  scope
+    .post('/v1/conversations')
+    .matchHeader('authorization', bearer)
+    .reply(201, (_uri, body) => conversationBody(ticketId, body as Body));
+}
+
+function addNote(scope: nock.Scope, ticketId: string, noteId = '6b2c3d4e5f60718293a4b5c6'): void {
+  scope
+    .post(`/v1/conversations/${ticketId}/notes`)
+    .matchHeader('authorization', bearer)
+    .reply(201, (_uri, body) => noteBody(noteId, ticketId, body as Body));
+}
+
+export const kustomerFixture: ConformanceFixture<typeof plugin.settings.schema> = {
+  plugin,
+  origins: [origin],
+  settings: { apiBaseUrl: origin, apiKey },
+  invalidCredentials: { apiKey: revokedApiKey },
+  ticketId: '6a1f0c2b3d4e5f6071829304',
+  users,
+  mocks: {
+    validCredentials: (crm) => {
+      crm().get('/v1/users/current').matchHeader('authorization', bearer).reply(200, currentUserBody());
+      crm()
+        .get('/v1/auth/tokens/current')
+        .matchHeader('authorization', bearer)
+        .reply(200, currentTokenBody());
+    },
+    invalidCredentials: (crm) => {
+      crm()
+        .get('/v1/users/current')
+        .reply(401, {
+          errors: [{ status: 401, code: 'unauthorized', title: 'Unauthorized', detail: 'invalid token' }],
+        });
+    },
+    connectionUser: (crm) => {
+      crm().get('/v1/users/current').matchHeader('authorization', bearer).reply(200, currentUserBody());
+    },
+    userByEmail: (email, user) => (crm) => {
+      crm()
+        .get('/v1/users')
+        .query({ email: email.toLowerCase(), page: 1, pageSize: 100 })
+        .matchHeader('authorization', bearer)
+        .reply(200, usersPage(user === undefined ? [] : [user as User]));
+    },
+    assignableUsers: (list) => (crm) => {
+      crm()
+        .get('/v1/users')
+        .query({ deleted: false, page: 1, pageSize: 100 })
+        .matchHeader('authorization', bearer)
+        .reply(200, usersPage(list as User[]));
+    },
+    createTicket: (ticketId) => (crm) => {
+      crm().get(conversationLookup).reply(404, notFound);
+      crm().get(janeByEmail).reply(200, customerBody());
+      createConversation(crm(), ticketId);
+      addNote(crm(), ticketId);
+    },
+    createTicketRateLimitedOnce: (ticketId) => (crm) => {
+      crm().get(conversationLookup).reply(404, notFound);
+      crm().get(janeByEmail).reply(200, customerBody());
+      crm()
+        .post('/v1/conversations')
+        .reply(
+          429,
+          { errors: [{ status: 429, code: 'rate_limited', title: 'Too Many Requests' }] },
+          { 'Retry-After': '1', 'x-ratelimit-limit': '300', 'x-ratelimit-remaining': '0' },
+        );
+      // Before creating again, the plugin checks the first create left nothing behind.
+      crm().get(conversationLookup).reply(404, notFound);
+      createConversation(crm(), ticketId);
+      addNote(crm(), ticketId);
+    },
+    changeOwner: (ticketId) => (crm) => {
+      crm()
+        .patch(`/v1/conversations/${ticketId}`)
+        .matchHeader('authorization', bearer)
+        .reply(200, (_uri, body) => conversationBody(ticketId, body as Body));
+    },
+    addNote: (ticketId) => (crm) => {
+      addNote(crm(), ticketId);
+    },
+  },
+  ownerOf: (request) => {
+    const assigned = (request.body as { assignedUsers?: unknown } | undefined)?.assignedUsers;
+    return Array.isArray(assigned) && typeof assigned[0] === 'string' ? assigned[0] : undefined;
+  },
+  // Kustomer attributes everything done with a key to the key's machine user.
+  performerOf: (request) => (request.headers.authorization === bearer ? users.admin.id : undefined),
+};

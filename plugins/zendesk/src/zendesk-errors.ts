@@ -1,0 +1,186 @@
+import {
+  AuthenticationError,
+  AuthorizationError,
+  bodyExcerpt,
+  CrmConnectError,
+  CrmRejectedInputError,
+  type ErrorResponse,
+  type FieldIssue,
+  fieldIssuesOf,
+  type HttpResponse,
+  NotFoundError,
+  OwnerRejectedError,
+} from '@crm-connect/core';
+import { z } from 'zod';
+import type { ZendeskAuthMode } from './zendesk-settings.js';
+
+/**
+ * Zendesk's error answers mapped to the core's typed errors. Shapes (the OpenAPI file models
+ * none of them for tickets and users): 401 `{"error":"Couldn't authenticate you"}`, 403
+ * `{"error":"Forbidden","description":…}` or `{"error":{"title":…,"message":…}}`, 404
+ * `{"error":"RecordNotFound","description":"Not found"}`, 422 `{"error":"RecordInvalid",
+ * "description":…,"details":{"<field>":[{"description":…,"error":…}]}}`. Anything else (429,
+ * 5xx) takes the core's generic mapping, which reads Retry-After and marks 5xx retryable.
+ * https://developer.zendesk.com/api-reference/introduction/requests/
+ */
+
+const pluginId = 'zendesk';
+
+const errorBodySchema = z.object({
+  error: z
+    .union([z.string(), z.object({ title: z.string().optional(), message: z.string().optional() })])
+    .optional(),
+  description: z.string().optional(),
+  details: z
+    .record(
+      z.string(),
+      z.array(z.object({ description: z.string().optional(), error: z.string().optional() })),
+    )
+    .optional(),
+});
+
+/** What the admin can do about refused credentials, per mode. */
+const credentialHints: Record<ZendeskAuthMode, { refused: string; forbidden: string }> = {
+  apiToken: {
+    refused:
+      'Check the Zendesk user email and API token, that the token is still active and that token access is enabled in Admin Center › Apps and integrations › APIs › Zendesk API.',
+    forbidden: 'The Zendesk user lacks a permission: use the email of a Zendesk admin.',
+  },
+  oauthClientCredentials: {
+    refused:
+      'Check that the OAuth client still exists in Admin Center › Apps and integrations › APIs › OAuth clients and that its admin is active.',
+    forbidden:
+      'The OAuth token lacks a permission: the client must allow the read and write scopes, and the admin who created it must still be an admin.',
+  },
+};
+
+function summarise(data: unknown, response: ErrorResponse): string {
+  const parsed = errorBodySchema.safeParse(data);
+  if (!parsed.success) return bodyExcerpt(response, 200);
+  const { error, description } = parsed.data;
+  const title = typeof error === 'string' ? error : (error?.message ?? error?.title);
+  const text = [title, description].filter((part) => part !== undefined && part !== '').join(': ');
+  return response.redact(text === '' ? bodyExcerpt(response, 200) : text);
+}
+
+/** Field issues from a RecordInvalid `details` object (`ticket.assignee: Assignee is not an agent`). */
+function recordInvalidIssues(data: unknown, redact: (text: string) => string): FieldIssue[] {
+  const parsed = errorBodySchema.safeParse(data);
+  if (!parsed.success || parsed.data.details === undefined) return [];
+  return Object.entries(parsed.data.details).flatMap(([field, problems]) =>
+    problems.map((problem) => ({
+      path: `ticket.${field}`,
+      message: redact(problem.description ?? problem.error ?? 'is invalid'),
+    })),
+  );
+}
+
+/** The Support API mapping for one connection's credentials mode. */
+export function zendeskErrorMapper(mode: ZendeskAuthMode) {
+  const hints = credentialHints[mode];
+  return (response: ErrorResponse): CrmConnectError | undefined => {
+    const { status, requestId, retryAfterMs } = response;
+    const common = {
+      pluginId,
+      status,
+      requestId,
+      retryAfterMs,
+      cause: { status, body: bodyExcerpt(response) },
+    };
+    const what = summarise(response.data, response);
+    const prefix = `Zendesk refused to ${response.operation} (HTTP ${status}: ${what}).`;
+    if (status === 401) return new AuthenticationError(`${prefix} ${hints.refused}`, common);
+    if (status === 403) return new AuthorizationError(`${prefix} ${hints.forbidden}`, common);
+    if (status === 404) {
+      return new NotFoundError(
+        `${prefix} The ticket or user no longer exists in Zendesk (deleted, or merged into another ticket).`,
+        common,
+      );
+    }
+    if (status === 422 || (status === 400 && errorBodySchema.safeParse(response.data).success)) {
+      const issues = recordInvalidIssues(response.data, response.redact);
+      const fields = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+      return new CrmRejectedInputError(
+        `${prefix}${fields === '' ? '' : ` ${fields}.`} Fix the data or the Zendesk field rules it breaks.`,
+        { ...common, issues },
+      );
+    }
+    return undefined;
+  };
+}
+
+const oauthErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
+
+/**
+ * The token endpoint answers RFC 6749 errors (`{"error":"invalid_client",…}`); which status Zendesk
+ * uses for each (400 or 401) is not documented, so the code decides, not the status.
+ */
+export function oauthErrorMapper(response: ErrorResponse): CrmConnectError | undefined {
+  // Rate limits and server errors keep the generic, retryable mapping.
+  if (response.status === 429 || response.status >= 500) return undefined;
+  const parsed = oauthErrorSchema.safeParse(response.data);
+  if (!parsed.success && response.status !== 401 && response.status !== 403) return undefined;
+  const code = parsed.success ? parsed.data.error : `HTTP ${response.status}`;
+  const detail = parsed.success && parsed.data.error_description ? `: ${parsed.data.error_description}` : '';
+  const common = {
+    pluginId,
+    status: response.status,
+    requestId: response.requestId,
+    cause: { status: response.status, body: bodyExcerpt(response) },
+  };
+  const why = response.redact(`${code}${detail}`);
+  if (code === 'invalid_scope') {
+    return new AuthorizationError(
+      `Zendesk refused the OAuth scopes "read write" (${why}). Allow the read and write scopes on the OAuth client in Admin Center › Apps and integrations › APIs › OAuth clients.`,
+      common,
+    );
+  }
+  if (code === 'unauthorized_client' || code === 'unsupported_grant_type') {
+    return new AuthenticationError(
+      `Zendesk refused the client credentials grant (${why}). The OAuth client must be of kind "Confidential"; edit it in Admin Center › Apps and integrations › APIs › OAuth clients.`,
+      common,
+    );
+  }
+  return new AuthenticationError(
+    `Zendesk refused the OAuth client (${why}). Check the client's identifier (not its numeric id) and secret in Admin Center › Apps and integrations › APIs › OAuth clients; regenerate the secret if it was lost.`,
+    common,
+  );
+}
+
+/** A RecordInvalid naming the assignee means Zendesk refused the owner (not an agent any more, suspended, wrong group). */
+export function asOwnerRejected(error: unknown, ownerId: string): unknown {
+  if (!(error instanceof CrmRejectedInputError)) return error;
+  const assigneeIssues = error.issues.filter((issue) => /^ticket\.assignee/.test(issue.path));
+  if (assigneeIssues.length === 0) return error;
+  const rejected = new OwnerRejectedError(
+    `Zendesk refused user ${ownerId} as the ticket's assignee (${assigneeIssues.map((issue) => issue.message).join('; ')}). Make sure they are an active agent who can be assigned tickets.`,
+    {
+      pluginId,
+      ownerId,
+      status: error.status,
+      requestId: error.requestId,
+      cause: error,
+    },
+  );
+  rejected.attempts = error.attempts;
+  return rejected;
+}
+
+/** Parses a Zendesk answer with a minimal schema; an unexpected shape is a typed error, not a crash. */
+export function parseAnswer<TSchema extends z.ZodType>(
+  schema: TSchema,
+  response: HttpResponse,
+  operation: string,
+): z.output<TSchema> {
+  const parsed = schema.safeParse(response.data);
+  if (parsed.success) return parsed.data;
+  const issues = fieldIssuesOf(parsed.error)
+    .slice(0, 3)
+    .map((issue) => issue.message)
+    .join('; ');
+  throw new CrmConnectError(
+    'unexpected_response',
+    `Zendesk answered "${operation}" with HTTP ${response.status} but an unexpected body (${issues}). The Zendesk API may have changed; report this with request id ${response.requestId}.`,
+    { pluginId, status: response.status, requestId: response.requestId, cause: parsed.error },
+  );
+}

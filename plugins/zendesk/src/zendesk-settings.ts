@@ -1,0 +1,100 @@
+import { commonSettingsShape, optionalText, type SettingsDefinition } from '@crm-connect/core';
+import { z } from 'zod';
+
+/**
+ * The Zendesk settings form. Credentials come in one of two modes:
+ * - `apiToken`: an admin's email and an API token, sent as HTTP Basic `{email}/token:{token}`
+ *   (what admins configure today; Zendesk retires API tokens on 2027-04-30);
+ * - `oauthClientCredentials`: the identifier and secret of a confidential OAuth client an admin
+ *   created; its tokens act as that admin.
+ */
+
+const bareSubdomain = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const subdomainInUrl = /^(?:https:\/\/)?([a-z0-9-]+)\.zendesk\.com(?:\/.*)?$/;
+
+/** `acme`, `acme.zendesk.com` and `https://acme.zendesk.com/agent/…` all mean `acme`. */
+export function normaliseSubdomain(value: string): string {
+  const text = value.trim().toLowerCase();
+  return subdomainInUrl.exec(text)?.[1] ?? text;
+}
+
+const subdomainSchema = z
+  .string()
+  .transform(normaliseSubdomain)
+  .pipe(
+    z
+      .string()
+      .regex(
+        bareSubdomain,
+        'must be your Zendesk subdomain, such as acme or https://acme.zendesk.com (http:// and other hosts are refused)',
+      ),
+  );
+
+const emailSchema = z
+  .email('must be the email address of a Zendesk admin, such as admin@acme.com')
+  .transform((email) => email.toLowerCase());
+
+export const authModes = ['apiToken', 'oauthClientCredentials'] as const;
+export type ZendeskAuthMode = (typeof authModes)[number];
+
+export const zendeskSettingsSchema = z.object({
+  ...commonSettingsShape,
+  /** The account: `acme` for https://acme.zendesk.com. Required; a full URL is accepted and normalised. */
+  subdomain: optionalText(subdomainSchema).describe('Zendesk subdomain (acme, or https://acme.zendesk.com)'),
+  /** Which credentials below are used. Default `apiToken`, what existing configurations have. */
+  authMode: z
+    .enum(authModes)
+    .default('apiToken')
+    .describe('Authentication: API token + admin email, or OAuth client credentials'),
+  /** Token mode: the admin the token acts as. OAuth mode: optional; a warning names a mismatch with the OAuth admin. */
+  email: optionalText(emailSchema).describe('Zendesk user email (an admin)'),
+  /** Token mode: an API token from Admin Center › Apps and integrations › APIs › Zendesk API. */
+  apiToken: optionalText(
+    z
+      .string()
+      .trim()
+      .regex(/^\S{16,}$/, 'must be the API token shown once in Admin Center › Apps and integrations › APIs'),
+  ).describe('API token'),
+  /** OAuth mode: the client's "Identifier" (not its numeric id). */
+  oauthClientId: optionalText(z.string().trim().max(255)).describe('OAuth client identifier'),
+  /** OAuth mode: the client's "Secret", shown once when the client is created. */
+  oauthClientSecret: optionalText(z.string().trim().max(1024)).describe('OAuth client secret'),
+  /** A ticket field (its numeric id) that receives the interaction id so agents see it. Default none: the id goes to `external_id` only. */
+  interactionFieldId: z
+    .preprocess(
+      (value) => (value === '' || value === null ? undefined : value),
+      z.coerce
+        .number('must be the numeric id of a text ticket field')
+        .int('must be the numeric id of a text ticket field')
+        .positive('must be the numeric id of a text ticket field')
+        .optional(),
+    )
+    .describe('Ticket field id for the interaction id (optional)'),
+});
+export type ZendeskSettings = z.output<typeof zendeskSettingsSchema>;
+export type ZendeskSettingsInput = z.input<typeof zendeskSettingsSchema>;
+
+export const zendeskSettings: SettingsDefinition<typeof zendeskSettingsSchema> = {
+  schema: zendeskSettingsSchema,
+  secretFields: ['apiToken', 'oauthClientSecret'],
+  credentialGroups: [
+    {
+      id: 'apiToken',
+      label: 'The Zendesk user email and API token (with the subdomain)',
+      // The subdomain is part of the combination checked live: a wrong one fails like a wrong token.
+      fields: ['email', 'apiToken', 'subdomain'],
+      appliesWhen: (settings) => settings.authMode === 'apiToken',
+    },
+    {
+      id: 'oauthClient',
+      label: 'The OAuth client identifier and secret (with the subdomain)',
+      fields: ['oauthClientId', 'oauthClientSecret', 'subdomain'],
+      appliesWhen: (settings) => settings.authMode === 'oauthClientCredentials',
+    },
+  ],
+};
+
+/** The account's origin, e.g. `https://acme.zendesk.com`. */
+export function zendeskOrigin(subdomain: string): string {
+  return `https://${subdomain}.zendesk.com`;
+}

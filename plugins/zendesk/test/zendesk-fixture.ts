@@ -1,0 +1,256 @@
+import type { CrmUser } from '@crm-connect/core';
+import type { CapturedRequest, ConformanceFixture, SeededUsers } from '@crm-connect/testkit';
+import { zendesk } from '../src/index.js';
+
+/**
+ * The conformance fixture, and Zendesk payloads for the plugin's own tests. Payloads are trimmed
+ * from the named examples of Zendesk's OpenAPI file (CurrentUserResponseExample,
+ * TicketResponseExample, TicketUpdateResponseExample) and the documented error envelopes.
+ */
+
+export const origin = 'https://acme.zendesk.com';
+export const apiToken = 'a9Xk2mQ7vL4pR8sT1wZ6yB3nC5dF0gH2jK4lM6oP';
+export const revokedApiToken = 'r3v0k3dT0k3nXXXXXXXXXXXXXXXXXXXXXXXXXXXXX';
+export const oauthClient = {
+  oauthClientId: 'crm_connect_acme',
+  oauthClientSecret: '6f1d0c93b2a84e57a1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4',
+};
+
+export const users = {
+  admin: {
+    id: '360001234501',
+    email: 'ada.admin@acme.com',
+    name: 'Ada Admin',
+    active: true,
+    role: 'admin',
+  },
+  agent: {
+    id: '360001234502',
+    email: 'alex.agent@acme.com',
+    name: 'Alex Agent',
+    active: true,
+    role: 'agent',
+  },
+  otherAgent: {
+    id: '360001234503',
+    email: 'olga.other@acme.com',
+    name: 'Olga Other',
+    active: true,
+    role: 'agent',
+  },
+  deactivatedAgent: {
+    id: '360001234504',
+    email: 'gus.gone@acme.com',
+    name: 'Gus Gone',
+    active: false,
+    role: 'agent',
+  },
+} satisfies SeededUsers;
+
+const userRoleTypes: Record<string, number | null> = { admin: 4, agent: null };
+
+/** A Zendesk user object as the API returns it (trimmed); a CrmUser marked inactive comes back suspended. */
+export function wireUser(user: CrmUser, overrides: Record<string, unknown> = {}) {
+  return {
+    id: Number(user.id),
+    url: `${origin}/api/v2/users/${user.id}.json`,
+    name: user.name ?? null,
+    email: user.email ?? null,
+    created_at: '2024-02-12T09:14:57Z',
+    updated_at: '2026-11-02T16:20:11Z',
+    time_zone: 'Europe/Paris',
+    phone: null,
+    locale: 'en-US',
+    locale_id: 1,
+    organization_id: null,
+    role: user.role ?? 'agent',
+    role_type: userRoleTypes[user.role ?? 'agent'] ?? null,
+    custom_role_id: null,
+    verified: true,
+    active: true,
+    suspended: !user.active,
+    default_group_id: 360000451112,
+    tags: [],
+    user_fields: {},
+    ...overrides,
+  };
+}
+
+/** What `GET /api/v2/users/me` answers for credentials Zendesk did not recognise, in the reported 200 case. */
+export const anonymousUser = {
+  id: null,
+  url: null,
+  name: 'Anonymous user',
+  email: 'invalid@example.com',
+  created_at: null,
+  updated_at: null,
+  time_zone: 'UTC',
+  locale_id: 1,
+  locale: 'en-US',
+  organization_id: null,
+  role: 'end-user',
+  verified: false,
+  authenticity_token: 'xUvMG8CbHyCZNfWV6dtHR6GKMG7oUv4Z2y8ySqmD2Wo=',
+};
+
+/** A created or updated ticket as Zendesk answers it (trimmed TicketResponseExample). */
+export function wireTicket(id: number | string, overrides: Record<string, unknown> = {}) {
+  return {
+    url: `${origin}/api/v2/tickets/${id}.json`,
+    // Zendesk ids are integers on the wire; crm-connect carries them as strings.
+    id: Number(id),
+    external_id: null,
+    via: { channel: 'api', source: { from: {}, to: {}, rel: null } },
+    created_at: '2026-11-21T10:00:02Z',
+    updated_at: '2026-11-21T10:00:02Z',
+    type: null,
+    subject: 'Chat with Jane Doe',
+    description: 'Interaction chat-1 (chat) at 2026-11-21T10:00:00Z.',
+    priority: null,
+    status: 'open',
+    requester_id: 360009876501,
+    submitter_id: Number(users.admin.id),
+    assignee_id: Number(users.admin.id),
+    organization_id: null,
+    group_id: 360000451112,
+    tags: ['crm_connect', 'crm_connect_channel_chat'],
+    custom_fields: [],
+    is_public: false,
+    ...overrides,
+  };
+}
+
+export const rateLimitHeaders = { 'X-Rate-Limit': '700', 'X-Rate-Limit-Remaining': '699' };
+
+export function createdTicketReply(id: number | string, lookup: 'miss' | 'hit' = 'miss') {
+  return [
+    201,
+    {
+      ticket: wireTicket(id),
+      audit: { id: 9_120_001, ticket_id: Number(id), author_id: Number(users.admin.id) },
+    },
+    {
+      ...rateLimitHeaders,
+      Location: `${origin}/api/v2/tickets/${id}.json`,
+      'x-idempotency-lookup': lookup,
+    },
+  ] as const;
+}
+
+export function updatedTicketReply(id: number | string) {
+  return [
+    200,
+    {
+      ticket: wireTicket(id),
+      audit: { id: 9_120_002, ticket_id: Number(id), author_id: Number(users.admin.id) },
+    },
+    rateLimitHeaders,
+  ] as const;
+}
+
+export function basic(email: string, token = apiToken): string {
+  return `Basic ${Buffer.from(`${email}/token:${token}`).toString('base64')}`;
+}
+
+/** The staff filter of the agent pool, as the plugin encodes it. */
+export const staffListQuery = { 'role[]': ['agent', 'admin'], 'page[size]': '100' };
+
+const byEmail = new Map<string, CrmUser>(Object.values(users).map((user) => [user.email, user]));
+
+/** Which seeded user a request was made as: from the Basic `{email}/token:…` credentials, or the OAuth admin. */
+export function performerOf(request: CapturedRequest): string | undefined {
+  const authorization = request.headers.authorization ?? '';
+  if (authorization.startsWith('Bearer ')) return users.admin.id;
+  if (!authorization.startsWith('Basic ')) return undefined;
+  const decoded = Buffer.from(authorization.slice('Basic '.length), 'base64').toString('utf8');
+  const email = decoded.split('/token:')[0] ?? '';
+  return byEmail.get(email)?.id;
+}
+
+export function assigneeOf(request: CapturedRequest): string | undefined {
+  const assignee = (request.body as { ticket?: { assignee_id?: number } } | undefined)?.ticket?.assignee_id;
+  return assignee === undefined ? undefined : String(assignee);
+}
+
+const plugin = zendesk();
+
+export const zendeskFixture: ConformanceFixture<typeof plugin.settings.schema> = {
+  plugin,
+  origins: [origin],
+  // Token mode, with an OAuth client already entered too (an admin preparing the switch): every secret field is set.
+  settings: { subdomain: 'acme', authMode: 'apiToken', email: users.admin.email, apiToken, ...oauthClient },
+  invalidCredentials: { apiToken: revokedApiToken },
+  ticketId: '35436',
+  users,
+  mocks: {
+    validCredentials: (crm) => {
+      crm()
+        .get('/api/v2/users/me')
+        .matchHeader('authorization', basic(users.admin.email))
+        .reply(200, { user: wireUser(users.admin) }, rateLimitHeaders);
+    },
+    invalidCredentials: (crm) => {
+      crm()
+        .get('/api/v2/users/me')
+        .matchHeader('authorization', basic(users.admin.email, revokedApiToken))
+        .reply(401, { error: "Couldn't authenticate you" });
+    },
+    connectionUser: (crm) => {
+      crm()
+        .get('/api/v2/users/me')
+        .matchHeader('authorization', basic(users.admin.email))
+        .reply(200, { user: wireUser(users.admin) }, rateLimitHeaders);
+    },
+    userByEmail: (email, user) => (crm) => {
+      crm()
+        .get('/api/v2/users/search')
+        .query({ query: email.toLowerCase() })
+        .matchHeader('authorization', basic(users.admin.email))
+        .reply(200, {
+          users: user === undefined ? [] : [wireUser(user)],
+          next_page: null,
+          previous_page: null,
+          count: user === undefined ? 0 : 1,
+        });
+    },
+    assignableUsers: (list) => (crm) => {
+      crm()
+        .get('/api/v2/users')
+        .query(staffListQuery)
+        .matchHeader('authorization', basic(users.admin.email))
+        .reply(200, {
+          users: list.map((user) => wireUser(user)),
+          meta: { has_more: false, after_cursor: null, before_cursor: null },
+          links: { next: null, prev: null },
+        });
+    },
+    createTicket: (ticketId) => (crm) => {
+      crm()
+        .post('/api/v2/tickets')
+        .matchHeader('idempotency-key', /^crm-connect:.+:create-ticket$/)
+        .reply(...createdTicketReply(ticketId));
+    },
+    createTicketRateLimitedOnce: (ticketId) => (crm) => {
+      crm()
+        .post('/api/v2/tickets')
+        .matchHeader('idempotency-key', /^crm-connect:.+:create-ticket$/)
+        .reply(429, { error: 'TooManyRequests', description: 'Rate limit exceeded' }, { 'Retry-After': '1' });
+      crm()
+        .post('/api/v2/tickets')
+        .matchHeader('idempotency-key', /^crm-connect:.+:create-ticket$/)
+        .reply(...createdTicketReply(ticketId));
+    },
+    changeOwner: (ticketId) => (crm) => {
+      crm()
+        .put(`/api/v2/tickets/${ticketId}`, (body) => body.ticket?.assignee_id !== undefined)
+        .reply(...updatedTicketReply(ticketId));
+    },
+    addNote: (ticketId) => (crm) => {
+      crm()
+        .put(`/api/v2/tickets/${ticketId}`, (body) => body.ticket?.comment?.public === false)
+        .reply(...updatedTicketReply(ticketId));
+    },
+  },
+  ownerOf: assigneeOf,
+  performerOf,
+};
