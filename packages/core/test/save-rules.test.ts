@@ -138,6 +138,27 @@ describe('save rules', () => {
     });
   });
 
+  it('an empty list counts as an empty credential (no admin connection linked yet)', async () => {
+    const listPlugin = {
+      ...plugin,
+      settings: {
+        ...plugin.settings,
+        credentialGroups: [{ id: 'admins', label: 'A linked admin', fields: ['linkedAdmins'] as const }],
+        defaultUserAvailability: undefined,
+      },
+    };
+    const result = await saveSettings(listPlugin, {
+      previous: saved,
+      submitted: { ...saved, linkedAdmins: [] },
+      validate: accept,
+    });
+    expect(result.credentials).toBe('missing');
+    expect(result.form.checkboxes.defaultUser).toMatchObject({
+      enabled: false,
+      reason: 'Fill in A linked admin to enable the default user.',
+    });
+  });
+
   it("the plugin's own rule: no linked admin → disabled and unchecked even with valid credentials", async () => {
     const result = await saveSettings(plugin, {
       previous: saved,

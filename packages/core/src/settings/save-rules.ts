@@ -240,8 +240,12 @@ function isComplete<TSettings>(
   return group.fields.every((field) => isFilled(candidate[field]));
 }
 
+/** Empty text and empty lists (no admin connection linked yet) count as "not filled". */
 function isFilled(value: unknown): boolean {
-  return value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === '');
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'string') return value.trim() !== '';
+  if (Array.isArray(value)) return value.length > 0;
+  return true;
 }
 
 function missingLabels<TSettings>(

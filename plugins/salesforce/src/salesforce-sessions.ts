@@ -1,0 +1,183 @@
+import { AuthenticationError, ConfigurationError, type PluginContext } from '@crm-connect/core';
+import { sameId, toId15 } from './salesforce-ids.js';
+import { ownerOfToken, RevokedTokenError, refreshAccessToken } from './salesforce-oauth.js';
+import { type AdminConnection, activeConnections, type ConfiguredSettings } from './salesforce-settings.js';
+import type { SalesforceTokenStore } from './salesforce-token-store.js';
+
+/**
+ * Admin sessions with failover. Writes use the first active admin connection; when Salesforce
+ * refuses its refresh token (revoked, user deactivated) the next one takes over, and the
+ * failover is kept for an audit event.
+ */
+
+/** An access token of one linked admin. */
+export interface AdminSession {
+  connection: AdminConnection;
+  accessToken: string;
+  /** Where the org's REST API lives, e.g. https://acme.my.salesforce.com. */
+  instanceUrl: string;
+  /** The admin's identity URL (token response `id`). */
+  identityUrl: string;
+}
+
+/** A connection that could not be used, and the one used instead (if any). */
+export interface Failover {
+  from: AdminConnection;
+  reason: string;
+  to?: AdminConnection | undefined;
+}
+
+export interface SessionPoolOptions {
+  settings: ConfiguredSettings;
+  context: PluginContext;
+  tokenStore: SalesforceTokenStore;
+  /** The connector marks a refused connection inactive in the store; a credential check only reports it. */
+  markInactive: boolean;
+}
+
+export interface SessionPool {
+  /** The current session, opened on first use (one refresh, shared by concurrent callers). */
+  current(): Promise<AdminSession>;
+  /** After a 401 with `stale`: a fresh access token (the next admin's if this one was revoked). */
+  renew(stale: AdminSession): Promise<AdminSession>;
+  /** Failovers not yet reported; each is returned once. */
+  takeFailovers(): Failover[];
+  /** Every failover of this pool. */
+  failovers(): readonly Failover[];
+}
+
+export function createSessionPool(options: SessionPoolOptions): SessionPool {
+  const { settings, context, tokenStore } = options;
+  const candidates = activeConnections(settings);
+  /** Connections this pool gave up on, and why. */
+  const unusable = new Map<string, string>();
+  const all: Failover[] = [];
+  let unreported: Failover[] = [];
+  let session: Promise<AdminSession> | undefined;
+  const oauth = {
+    loginUrl: settings.loginUrl,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    timeoutMs: context.http.timeoutMs ?? 30_000,
+    redactor: context.redactor,
+  };
+  context.redactor.add(settings.clientSecret);
+
+  async function open(): Promise<AdminSession> {
+    if (candidates.length === 0) {
+      const otherOrgs = [
+        ...new Set((settings.adminConnections ?? []).map((connection) => connection.orgId)),
+      ].filter((orgId) => orgId !== settings.orgId);
+      const hint =
+        otherOrgs.length === 0
+          ? ''
+          : ` The linked admins belong to org ${otherOrgs.join(', ')}: unlink them if the org ID changed.`;
+      throw new ConfigurationError(
+        `salesforce: no active Salesforce admin is linked for org ${settings.orgId}.${hint} Press Link in the Salesforce settings and sign in as a Salesforce admin of org ${settings.orgId}.`,
+        { pluginId: 'salesforce' },
+      );
+    }
+    for (const connection of candidates) {
+      if (unusable.has(connection.userId)) continue;
+      const key = { orgId: settings.orgId, userId: connection.userId };
+      const stored = await tokenStore.get(key);
+      if (stored === undefined || stored.status === 'inactive') {
+        unusable.set(
+          connection.userId,
+          stored === undefined
+            ? 'no refresh token is stored for it'
+            : `it is inactive (${stored.inactiveReason ?? 'Salesforce refused its refresh token'})`,
+        );
+        continue;
+      }
+      context.redactor.add(stored.refreshToken);
+      let token: Awaited<ReturnType<typeof refreshAccessToken>>;
+      try {
+        token = await refreshAccessToken(oauth, stored.refreshToken);
+      } catch (error) {
+        if (!(error instanceof RevokedTokenError)) throw error;
+        const reason = `Salesforce refused its refresh token (${error.oauthError}): revoked, expired, or the user was deactivated`;
+        unusable.set(connection.userId, reason);
+        if (options.markInactive) {
+          await tokenStore.set(key, {
+            ...stored,
+            status: 'inactive',
+            inactiveReason: reason,
+            updatedAt: new Date().toISOString(),
+          });
+        }
+        const failover: Failover = { from: connection, reason };
+        all.push(failover);
+        unreported.push(failover);
+        context.logger.log('warn', 'salesforce admin connection unusable; trying the next one', {
+          userId: connection.userId,
+          username: connection.username,
+          reason,
+        });
+        continue;
+      }
+      const owner = ownerOfToken(token);
+      if (toId15(owner.orgId) !== settings.orgId || !sameId(owner.userId, connection.userId)) {
+        throw new ConfigurationError(
+          `salesforce: the stored token of ${connection.username} belongs to org ${toId15(owner.orgId)}, user ${owner.userId}, not to org ${settings.orgId}, user ${connection.userId}. Unlink this admin and link them again.`,
+          { pluginId: 'salesforce' },
+        );
+      }
+      if (token.refresh_token !== undefined && token.refresh_token !== stored.refreshToken) {
+        // The connected app rotates refresh tokens: keep the new one, the old one is spent.
+        await tokenStore.set(key, {
+          ...stored,
+          refreshToken: token.refresh_token,
+          updatedAt: new Date().toISOString(),
+        });
+      }
+      for (const failover of all) failover.to ??= connection;
+      return {
+        connection,
+        accessToken: token.access_token,
+        instanceUrl: token.instance_url.replace(/\/+$/, ''),
+        identityUrl: token.id,
+      };
+    }
+    const why = candidates
+      .map(
+        (connection) =>
+          `${connection.username} (${connection.userId}): ${unusable.get(connection.userId) ?? 'unknown'}`,
+      )
+      .join('; ');
+    throw new AuthenticationError(
+      `salesforce: no linked Salesforce admin can be used — ${why}. Press Link in the Salesforce settings and sign in as a Salesforce admin again.`,
+      { pluginId: 'salesforce' },
+    );
+  }
+
+  function current(): Promise<AdminSession> {
+    if (session === undefined) {
+      const opening = open();
+      session = opening;
+      // A failed opening is not cached: the next call tries again.
+      opening.catch(() => {
+        if (session === opening) session = undefined;
+      });
+    }
+    return session;
+  }
+
+  return {
+    current,
+    async renew(stale) {
+      const before = session;
+      const active = before === undefined ? undefined : await before.catch(() => undefined);
+      // Another request already renewed it.
+      if (active !== undefined && active.accessToken !== stale.accessToken) return active;
+      if (session === before) session = undefined;
+      return current();
+    },
+    takeFailovers() {
+      const taken = unreported;
+      unreported = [];
+      return taken;
+    },
+    failovers: () => all,
+  };
+}

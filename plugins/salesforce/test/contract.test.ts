@@ -1,0 +1,4 @@
+import { testPlugin } from '@crm-connect/testkit';
+import { salesforceFixture } from './salesforce-fixture.js';
+
+testPlugin(salesforceFixture);

@@ -1,0 +1,412 @@
+import { createHash } from 'node:crypto';
+import {
+  createRateBudgetRegistry,
+  createRedactor,
+  isCrmConnectError,
+  type PluginContext,
+  REDACTED,
+  silentLogger,
+} from '@crm-connect/core';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryTokenStore, type SalesforceTokenStore, salesforce } from '../src/index.js';
+import {
+  adminConnection,
+  clientId,
+  clientSecret,
+  identityResponse,
+  loginOrigin,
+  orgId,
+  orgId18,
+  origin,
+  settings,
+  tokenResponse,
+  users,
+} from './salesforce-fixture.js';
+
+const redirectUri = 'https://ccai.example.com/settings/crm/salesforce/callback';
+const code = 'aPrxbOND3gL_2LbSR7rKPdmH4qQp1lS1gD9Uu9YBn3qGhuKbL7kqAOoS3S9w0VyT9y1Q==';
+const newRefreshToken =
+  '5Aep861KIwKdekr90I5pVgsHc2Quf6gXtRTiyoMKvQZK0sGNgTYzz4cJfZd8lA2Jc2t4o7V0PbNhu6WObPVWeYz';
+const newAccessToken = `${orgId}!AQ4AQNewAccessTokenForTheLinkFlow1x2y3z4a5b6c7d8e9f0g1h2i3j4k5l6m7n8`;
+const backupAdmin = {
+  id: '005xx000001Bk9YAAS',
+  email: 'bea.backup@acme.com',
+  name: 'Bea Backup',
+  active: true,
+  role: 'admin',
+};
+const unlinked = { ...settings, adminConnections: undefined };
+
+let context: PluginContext;
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+afterEach(() => {
+  // Clean up first, so one failing test does not leave interceptors to the next.
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  expect(pending, 'interceptors never called').toEqual([]);
+});
+
+function setup(store: SalesforceTokenStore = createMemoryTokenStore()) {
+  context = {
+    redactor: createRedactor(),
+    logger: silentLogger,
+    audit: () => {},
+    rateBudgets: createRateBudgetRegistry(),
+    http: { retry: { initialDelayMs: 1, maxDelayMs: 5 }, timeoutMs: 5_000 },
+  };
+  return { store, plugin: salesforce({ tokenStore: store }) };
+}
+
+/** The token endpoint answering the code exchange; returns what it received. */
+function mockCodeExchange(user: { id: string }, tokenOrg = orgId18) {
+  const received: { body?: Record<string, string> } = {};
+  nock(origin)
+    .post('/services/oauth2/token', (body: Record<string, string>) => {
+      received.body = body;
+      return body.grant_type === 'authorization_code';
+    })
+    .reply(200, {
+      ...tokenResponse(newAccessToken, user.id, { refresh_token: newRefreshToken }),
+      id: `${loginOrigin}/id/${tokenOrg}/${user.id}`,
+    });
+  return received;
+}
+
+function mockIdentity(user: typeof backupAdmin) {
+  nock(loginOrigin)
+    .get(`/id/${orgId18}/${user.id}`)
+    .matchHeader('authorization', `Bearer ${newAccessToken}`)
+    .reply(200, identityResponse(user));
+}
+
+/** The revocation endpoint; returns the token it was asked to revoke. */
+function mockRevoke(status = 200) {
+  const received: { token?: string } = {};
+  nock(origin)
+    .post('/services/oauth2/revoke', (body: Record<string, string>) => {
+      received.token = body.token;
+      return true;
+    })
+    .reply(status, status === 200 ? '' : 'error=invalid_token&error_description=invalid+token');
+  return received;
+}
+
+describe('salesforce admin linking: the authorize URL', () => {
+  it('asks for the code with PKCE (S256), a fresh state, the login page and the admin scopes', () => {
+    const { plugin } = setup();
+    const started = plugin.admin.start(unlinked, { redirectUri, loginHint: 'ada.admin@acme.com' });
+    const url = new URL(started.url);
+    expect(`${url.origin}${url.pathname}`).toBe(`${origin}/services/oauth2/authorize`);
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      scope: 'api id refresh_token',
+      state: started.state,
+      prompt: 'login',
+      login_hint: 'ada.admin@acme.com',
+      code_challenge_method: 'S256',
+      code_challenge: createHash('sha256').update(started.codeVerifier).digest('base64url'),
+    });
+    expect(started.codeVerifier).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+    expect(started.state).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(started.url).not.toContain(started.codeVerifier);
+    expect(started.url).not.toContain(clientSecret);
+    const again = plugin.admin.start(unlinked, { redirectUri });
+    expect(again.state).not.toBe(started.state);
+    expect(again.codeVerifier).not.toBe(started.codeVerifier);
+  });
+
+  it('needs the login URL and client id saved first, and an https callback', () => {
+    const { plugin } = setup();
+    const noUrl = (() => {
+      try {
+        plugin.admin.start({ ...unlinked, loginUrl: '' }, { redirectUri });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isCrmConnectError(noUrl) && noUrl.message).toContain('My Domain login URL');
+    expect(() => plugin.admin.start(unlinked, { redirectUri: 'http://ccai.example.com/callback' })).toThrow(
+      /must be an https URL/,
+    );
+  });
+});
+
+describe('salesforce admin linking: the callback', () => {
+  it('exchanges the code with the PKCE verifier, stores the refresh token, and enables the default user', async () => {
+    const { plugin, store } = setup();
+    const started = plugin.admin.start(unlinked, { redirectUri });
+    const exchange = mockCodeExchange(users.admin);
+    mockIdentity(users.admin);
+    const result = await plugin.admin.complete(unlinked, {
+      callback: new URLSearchParams({ code, state: started.state }),
+      state: started.state,
+      codeVerifier: started.codeVerifier,
+      redirectUri,
+      context,
+    });
+    expect(exchange.body).toEqual({
+      grant_type: 'authorization_code',
+      code,
+      client_id: clientId,
+      client_secret: clientSecret,
+      redirect_uri: redirectUri,
+      code_verifier: started.codeVerifier,
+    });
+    expect(result.connection).toMatchObject({
+      userId: users.admin.id,
+      username: users.admin.email,
+      name: users.admin.name,
+      orgId,
+      instanceUrl: origin,
+      status: 'active',
+    });
+    expect(result.settings.adminConnections).toEqual([result.connection]);
+    expect(result.form.checkboxes.defaultUser).toMatchObject({ enabled: true, checked: false });
+    expect(await store.get({ orgId, userId: users.admin.id })).toMatchObject({
+      refreshToken: newRefreshToken,
+      status: 'active',
+    });
+    // The refresh token is a secret: never in the settings, always redacted.
+    expect(JSON.stringify(result)).not.toContain(newRefreshToken);
+    expect(context.redactor.redact(`${newRefreshToken} ${newAccessToken} ${started.codeVerifier}`)).toBe(
+      `${REDACTED} ${REDACTED} ${REDACTED}`,
+    );
+  });
+
+  it('links a second, different admin after the first, in failover order', async () => {
+    const { plugin, store } = setup();
+    const started = plugin.admin.start(settings, { redirectUri });
+    mockCodeExchange(backupAdmin);
+    mockIdentity(backupAdmin);
+    const result = await plugin.admin.complete(settings, {
+      callback: { code, state: started.state },
+      state: started.state,
+      codeVerifier: started.codeVerifier,
+      redirectUri,
+      context,
+    });
+    expect(result.settings.adminConnections?.map((connection) => connection.userId)).toEqual([
+      users.admin.id,
+      backupAdmin.id,
+    ]);
+    expect(await store.get({ orgId, userId: backupAdmin.id })).toMatchObject({
+      refreshToken: newRefreshToken,
+    });
+  });
+
+  it('refuses an admin of another org (sandbox / production mix-up) and revokes the token it got', async () => {
+    const { plugin, store } = setup();
+    const started = plugin.admin.start(unlinked, { redirectUri });
+    mockCodeExchange(users.admin, '00Dxx0000002hQMEAY');
+    const revoked = mockRevoke();
+    const error = await plugin.admin
+      .complete(unlinked, {
+        callback: { code, state: started.state },
+        state: started.state,
+        codeVerifier: started.codeVerifier,
+        redirectUri,
+        context,
+      })
+      .catch((caught: unknown) => caught);
+    expect(isCrmConnectError(error) && error.code).toBe('configuration_invalid');
+    expect((error as Error).message).toContain('signed in to org 00Dxx0000002hQM');
+    expect((error as Error).message).toContain(`name org ${orgId}`);
+    expect((error as Error).message).toContain('sandbox and production mix-up');
+    expect(revoked.token).toBe(newRefreshToken);
+    expect(await store.get({ orgId, userId: users.admin.id })).toBeUndefined();
+  });
+
+  it('refuses a second link of the same Salesforce user, keeping the first token', async () => {
+    const store = createMemoryTokenStore();
+    await store.set(
+      { orgId, userId: users.admin.id },
+      { refreshToken: 'the-first-refresh-token', status: 'active', updatedAt: '2026-11-20T09:30:00.000Z' },
+    );
+    const { plugin } = setup(store);
+    const started = plugin.admin.start(settings, { redirectUri });
+    mockCodeExchange(users.admin);
+    const revoked = mockRevoke();
+    const error = await plugin.admin
+      .complete(settings, {
+        callback: { code, state: started.state },
+        state: started.state,
+        codeVerifier: started.codeVerifier,
+        redirectUri,
+        context,
+      })
+      .catch((caught: unknown) => caught);
+    expect(isCrmConnectError(error) && error.code).toBe('conflict');
+    expect((error as Error).message).toContain('already linked');
+    expect(revoked.token).toBe(newRefreshToken);
+    expect(await store.get({ orgId, userId: users.admin.id })).toMatchObject({
+      refreshToken: 'the-first-refresh-token',
+      status: 'active',
+    });
+  });
+
+  it('relinking an admin marked inactive replaces the connection in place', async () => {
+    const store = createMemoryTokenStore();
+    await store.set(
+      { orgId, userId: users.admin.id },
+      { refreshToken: 'revoked-token', status: 'inactive', updatedAt: '2026-11-20T09:30:00.000Z' },
+    );
+    const { plugin } = setup(store);
+    const current = {
+      ...settings,
+      adminConnections: [adminConnection(users.admin, 'inactive'), adminConnection(backupAdmin)],
+    };
+    const started = plugin.admin.start(current, { redirectUri });
+    mockCodeExchange(users.admin);
+    mockIdentity(users.admin);
+    const result = await plugin.admin.complete(current, {
+      callback: { code, state: started.state },
+      state: started.state,
+      codeVerifier: started.codeVerifier,
+      redirectUri,
+      context,
+    });
+    expect(
+      result.settings.adminConnections?.map((connection) => [connection.userId, connection.status]),
+    ).toEqual([
+      [users.admin.id, 'active'],
+      [backupAdmin.id, 'active'],
+    ]);
+    expect(await store.get({ orgId, userId: users.admin.id })).toMatchObject({
+      refreshToken: newRefreshToken,
+      status: 'active',
+    });
+  });
+
+  it('never sends the token to an instance or identity URL outside Salesforce', async () => {
+    const { plugin, store } = setup();
+    const started = plugin.admin.start(unlinked, { redirectUri });
+    nock(origin)
+      .post('/services/oauth2/token')
+      .reply(200, {
+        ...tokenResponse(newAccessToken, users.admin.id, { refresh_token: newRefreshToken }),
+        instance_url: 'https://acme.example.com',
+      });
+    const error = await plugin.admin
+      .complete(unlinked, {
+        callback: { code, state: started.state },
+        state: started.state,
+        codeVerifier: started.codeVerifier,
+        redirectUri,
+        context,
+      })
+      .catch((caught: unknown) => caught);
+    expect(isCrmConnectError(error) && error.code).toBe('authentication_failed');
+    expect((error as Error).message).toContain('outside Salesforce');
+    expect(await store.get({ orgId, userId: users.admin.id })).toBeUndefined();
+  });
+
+  it('refuses a callback whose state does not match, before any request', async () => {
+    const { plugin } = setup();
+    const started = plugin.admin.start(unlinked, { redirectUri });
+    const error = await plugin.admin
+      .complete(unlinked, {
+        callback: { code, state: 'forged-state' },
+        state: started.state,
+        codeVerifier: started.codeVerifier,
+        redirectUri,
+        context,
+      })
+      .catch((caught: unknown) => caught);
+    expect(isCrmConnectError(error) && error.code).toBe('input_invalid');
+  });
+
+  it('reports a callback error (the admin declined) without a request', async () => {
+    const { plugin } = setup();
+    const started = plugin.admin.start(unlinked, { redirectUri });
+    const error = await plugin.admin
+      .complete(unlinked, {
+        callback: {
+          error: 'access_denied',
+          error_description: 'end-user denied authorization',
+          state: started.state,
+        },
+        state: started.state,
+        codeVerifier: started.codeVerifier,
+        redirectUri,
+        context,
+      })
+      .catch((caught: unknown) => caught);
+    expect(isCrmConnectError(error) && error.code).toBe('permission_denied');
+    expect((error as Error).message).toContain('declined access');
+  });
+
+  it('a verifier Salesforce refuses is an authentication error that says to start again', async () => {
+    const { plugin } = setup();
+    const started = plugin.admin.start(unlinked, { redirectUri });
+    nock(origin)
+      .post(
+        '/services/oauth2/token',
+        (body: Record<string, string>) => body.code_verifier === started.codeVerifier,
+      )
+      .reply(400, { error: 'invalid_grant', error_description: 'invalid code verifier' });
+    const error = await plugin.admin
+      .complete(unlinked, {
+        callback: { code, state: started.state },
+        state: started.state,
+        codeVerifier: started.codeVerifier,
+        redirectUri,
+        context,
+      })
+      .catch((caught: unknown) => caught);
+    expect(isCrmConnectError(error) && error.code).toBe('authentication_failed');
+    expect((error as Error).message).toContain('PKCE verifier');
+    expect((error as Error).message).not.toContain(code);
+  });
+});
+
+describe('salesforce admin unlinking', () => {
+  it('unlinking the last admin revokes its token and unchecks and disables the default user', async () => {
+    const store = createMemoryTokenStore();
+    await store.set(
+      { orgId, userId: users.admin.id },
+      { refreshToken: 'refresh-token-to-revoke', status: 'active', updatedAt: '2026-11-20T09:30:00.000Z' },
+    );
+    const { plugin } = setup(store);
+    const revoked = mockRevoke();
+    const result = await plugin.admin.unlink({ ...settings, defaultUser: true }, users.admin.id, { context });
+    expect(revoked.token).toBe('refresh-token-to-revoke');
+    expect(result.warnings).toEqual([]);
+    expect(result.settings.adminConnections).toBeUndefined();
+    expect(result.settings.defaultUser).toBe(false);
+    expect(result.form.checkboxes.defaultUser).toMatchObject({ checked: false, enabled: false });
+    expect(await store.get({ orgId, userId: users.admin.id })).toBeUndefined();
+  });
+
+  it('unlinking one of two admins keeps the default user checked', async () => {
+    const { plugin } = setup();
+    const two = {
+      ...settings,
+      defaultUser: true,
+      adminConnections: [adminConnection(users.admin), adminConnection(backupAdmin)],
+    };
+    // No token stored for this admin: nothing to revoke.
+    const result = await plugin.admin.unlink(two, '005xx000001Bk9Y', { context });
+    expect(result.settings.adminConnections?.map((connection) => connection.userId)).toEqual([
+      users.admin.id,
+    ]);
+    expect(result.form.checkboxes.defaultUser).toMatchObject({ checked: true, enabled: true });
+  });
+
+  it('a revocation Salesforce refuses is a warning; the admin is unlinked anyway', async () => {
+    const store = createMemoryTokenStore();
+    await store.set(
+      { orgId, userId: users.admin.id },
+      { refreshToken: 'already-revoked-token', status: 'inactive', updatedAt: '2026-11-20T09:30:00.000Z' },
+    );
+    const { plugin } = setup(store);
+    mockRevoke(400);
+    const result = await plugin.admin.unlink(settings, users.admin.id, { context });
+    expect(result.warnings[0]).toContain('did not confirm revoking');
+    expect(result.settings.adminConnections).toBeUndefined();
+    expect(await store.get({ orgId, userId: users.admin.id })).toBeUndefined();
+  });
+});

@@ -1,0 +1,315 @@
+import type { CrmUser } from '@crm-connect/core';
+import type { CapturedRequest, ConformanceFixture, SeededUsers } from '@crm-connect/testkit';
+import nock from 'nock';
+import { createMemoryTokenStore, type SalesforcePlugin, salesforce } from '../src/index.js';
+
+/**
+ * The Salesforce org the tests talk to: realistic, trimmed answers of the REST API (v62.0), the
+ * OAuth token endpoint on the org's My Domain, and the identity service on login.salesforce.com.
+ */
+
+export const origin = 'https://acme.my.salesforce.com';
+export const loginOrigin = 'https://login.salesforce.com';
+export const apiVersion = '62.0';
+export const dataPath = `/services/data/v${apiVersion}`;
+export const orgId = '00Dxx0000001gPL';
+export const orgId18 = '00Dxx0000001gPLEAY';
+export const clientId = '3MVG9rZjd7MXFdLhZ4yRk1Vq7Qb8uW3n2Jm5pS6tX0aC9eD1fG2hI3jK4lM5nO6pQ7rS8tU9vW0xY';
+export const clientSecret = 'C8A2F07B3E9D4C16A5B0E7F2D9C3B8A14E6F0D2C7B9A3E5F1D8C4B6A0E2F9D7C';
+
+export const users = {
+  admin: {
+    id: '005xx000001SwiUAAS',
+    email: 'ada.admin@acme.com',
+    name: 'Ada Admin',
+    active: true,
+    role: 'admin',
+  },
+  agent: {
+    id: '005xx000001TkBqAAK',
+    email: 'alex.agent@acme.com',
+    name: 'Alex Agent',
+    active: true,
+    role: 'agent',
+  },
+  otherAgent: {
+    id: '005xx000001Ux3ZAAS',
+    email: 'olga.other@acme.com',
+    name: 'Olga Other',
+    active: true,
+    role: 'agent',
+  },
+  deactivatedAgent: {
+    id: '005xx000001WpQ2AAK',
+    email: 'gus.gone@acme.com',
+    name: 'Gus Gone',
+    active: false,
+    role: 'agent',
+  },
+} satisfies SeededUsers;
+
+/** An admin connection as linking stores it in the settings. */
+export function adminConnection(user: CrmUser & { email: string }, status: 'active' | 'inactive' = 'active') {
+  return {
+    userId: user.id,
+    username: user.email,
+    name: user.name,
+    email: user.email,
+    orgId,
+    instanceUrl: origin,
+    status,
+    linkedAt: '2026-11-20T09:30:00.000Z',
+  };
+}
+
+export const adminRefreshToken =
+  '5Aep861TSESvWeug_xvFHRBTTbf_YrTWgEyjBJrVXD8LiGdJ5dFQB4jFNvDsmT3bJkvFqZjD9bCTvuGTEkrHw2o';
+export const adminAccessToken = `${orgId}!AQ4AQFo7yT2m1xQm7Cq5d2bG9kKd8mQ3Jj0uX9vLk4sN6pR2tZ8wY1eH3gF5cV7bN0mA.wQ`;
+
+export const tokenStore = createMemoryTokenStore();
+await tokenStore.set(
+  { orgId, userId: users.admin.id },
+  { refreshToken: adminRefreshToken, status: 'active', updatedAt: '2026-11-20T09:30:00.000Z' },
+);
+export const plugin: SalesforcePlugin = salesforce({ tokenStore });
+
+export const settings = {
+  orgId,
+  loginUrl: origin,
+  clientId,
+  clientSecret,
+  apiVersion,
+  adminConnections: [adminConnection(users.admin)],
+};
+
+/** The token endpoint's answer (web server flow and refresh share it; a refresh has no refresh_token). */
+export function tokenResponse(accessToken: string, userId: string, extra: Record<string, string> = {}) {
+  return {
+    access_token: accessToken,
+    signature: 'dGlzIGlzIGEgc2lnbmF0dXJlIG9mIHRoZSBpZCBhbmQgaXNzdWVkX2F0IGZpZWxkcw==',
+    scope: 'id api refresh_token',
+    instance_url: origin,
+    id: `${loginOrigin}/id/${orgId18}/${userId}`,
+    token_type: 'Bearer',
+    issued_at: '1763719200000',
+    ...extra,
+  };
+}
+
+/** The identity service's answer for a user (https://login.salesforce.com/id/{org}/{user}). */
+export function identityResponse(user: CrmUser & { email: string }) {
+  const [first = '', last = ''] = (user.name ?? '').split(' ');
+  return {
+    id: `${loginOrigin}/id/${orgId18}/${user.id}`,
+    asserted_user: true,
+    user_id: user.id,
+    organization_id: orgId18,
+    username: user.email,
+    nick_name: user.email.split('@')[0],
+    display_name: user.name,
+    email: user.email,
+    email_verified: true,
+    first_name: first,
+    last_name: last,
+    timezone: 'Europe/Paris',
+    active: user.active,
+    user_type: 'STANDARD',
+    language: 'en_US',
+    locale: 'en_US',
+    utcOffset: 3600000,
+    last_modified_date: '2026-10-02T09:12:44.000+0000',
+    is_app_installed: true,
+  };
+}
+
+/**
+ * The token endpoint refreshing `refreshToken` into `accessToken` for `user`. OAuth and identity
+ * calls are made on unrecorded scopes: they go to the authorization server, not to the CRM's
+ * data, and the suite counts recorded POSTs as CRM writes.
+ */
+export function mockRefresh(refreshToken: string, accessToken: string, user: CrmUser): void {
+  nock(origin)
+    .post(
+      '/services/oauth2/token',
+      (body: Record<string, string>) =>
+        body.grant_type === 'refresh_token' &&
+        body.refresh_token === refreshToken &&
+        body.client_id === clientId &&
+        body.client_secret === clientSecret &&
+        body.code_verifier === undefined,
+    )
+    .reply(200, tokenResponse(accessToken, user.id));
+}
+
+/** The identity service answering for `user`, asked with `accessToken`. */
+export function mockIdentity(accessToken: string, user: CrmUser & { email: string }): void {
+  nock(loginOrigin)
+    .get(`/id/${orgId18}/${user.id}`)
+    .matchHeader('authorization', `Bearer ${accessToken}`)
+    .reply(200, identityResponse(user));
+}
+
+/** A new session: the refresh, then the identity of the admin it acts as (`connectionUser()`). */
+export function mockSession(
+  refreshToken: string,
+  accessToken: string,
+  user: CrmUser & { email: string },
+): void {
+  mockRefresh(refreshToken, accessToken, user);
+  mockIdentity(accessToken, user);
+}
+
+export function userRecord(user: CrmUser) {
+  return {
+    attributes: { type: 'User', url: `${dataPath}/sobjects/User/${user.id}` },
+    Id: user.id,
+    Name: user.name,
+    Email: user.email,
+    Username: user.email,
+    IsActive: user.active,
+  };
+}
+
+export const contactId = '003xx000004TmiQAAS';
+
+/** The composite answer when the Case was created (and the Contact with it). */
+export function compositeCreated(
+  ticketId: string,
+  options: { contactExisted?: boolean; created?: boolean } = {},
+) {
+  const contact = options.contactExisted
+    ? {
+        body: [
+          {
+            message: `duplicate value found: CrmConnect_Contact_Key__c duplicates value on record with id: ${contactId}`,
+            errorCode: 'DUPLICATE_VALUE',
+            fields: [],
+          },
+        ],
+        httpHeaders: {},
+        httpStatusCode: 400,
+        referenceId: 'contact',
+      }
+    : {
+        body: { id: contactId, success: true, errors: [] },
+        httpHeaders: { Location: `${dataPath}/sobjects/Contact/${contactId}` },
+        httpStatusCode: 201,
+        referenceId: 'contact',
+      };
+  const created = options.created ?? true;
+  return {
+    compositeResponse: [
+      contact,
+      {
+        body: { id: ticketId, success: true, errors: [], created },
+        httpHeaders: created ? { Location: `${dataPath}/sobjects/Case/${ticketId}` } : {},
+        httpStatusCode: created ? 201 : 200,
+        referenceId: 'case',
+      },
+      {
+        body: {
+          totalSize: 1,
+          done: true,
+          records: [
+            {
+              attributes: { type: 'Case', url: `${dataPath}/sobjects/Case/${ticketId}` },
+              Id: ticketId,
+              ContactId: contactId,
+            },
+          ],
+        },
+        httpHeaders: {},
+        httpStatusCode: 200,
+        referenceId: 'caseRecord',
+      },
+    ],
+  };
+}
+
+const limitInfo = { 'Sforce-Limit-Info': 'api-usage=1204/15000' };
+const bearer = `Bearer ${adminAccessToken}`;
+
+interface CompositeBody {
+  compositeRequest?: { referenceId: string; method: string; url: string; body?: { OwnerId?: string } }[];
+  OwnerId?: string;
+}
+
+export const salesforceFixture: ConformanceFixture<typeof plugin.settings.schema> = {
+  plugin,
+  origins: [origin, loginOrigin],
+  settings,
+  invalidCredentials: { clientSecret: 'D00DFEEDFACE0B5E55ED0C0FFEE0DECAF0BADC0DE0FACADE0DEADBEEF0CAFE00' },
+  users,
+  mocks: {
+    validCredentials: () => mockSession(adminRefreshToken, adminAccessToken, users.admin),
+    invalidCredentials: () => {
+      nock(origin)
+        .post('/services/oauth2/token', (body: Record<string, string>) => body.grant_type === 'refresh_token')
+        .reply(400, { error: 'invalid_client', error_description: 'invalid client credentials' });
+    },
+    connectionUser: () => mockSession(adminRefreshToken, adminAccessToken, users.admin),
+    userByEmail: (email, user) => (crm) => {
+      crm()
+        .get(`${dataPath}/query`)
+        .query((query) => {
+          const soql = String(query.q);
+          return soql.includes('FROM User') && soql.includes(`Email = '${email.toLowerCase()}'`);
+        })
+        .matchHeader('authorization', bearer)
+        .reply(
+          200,
+          { totalSize: user ? 1 : 0, done: true, records: user ? [userRecord(user)] : [] },
+          limitInfo,
+        );
+    },
+    assignableUsers: (list) => (crm) => {
+      // The query asks for active standard users only, so Salesforce leaves the deactivated out.
+      const active = list.filter((user) => user.active);
+      crm()
+        .get(`${dataPath}/query`)
+        .query((query) => String(query.q).includes('FROM User WHERE IsActive = true'))
+        .matchHeader('authorization', bearer)
+        .reply(200, { totalSize: active.length, done: true, records: active.map(userRecord) }, limitInfo);
+    },
+    createTicket: (ticketId) => (crm) => {
+      crm()
+        .post(`${dataPath}/composite`)
+        .matchHeader('authorization', bearer)
+        .matchHeader('sforce-auto-assign', 'FALSE')
+        .reply(200, compositeCreated(ticketId), limitInfo);
+    },
+    createTicketRateLimitedOnce: (ticketId) => (crm) => {
+      // Salesforce's daily allocation is a 403 (never retried: see salesforce-records.test.ts);
+      // this is the throttling answer with Retry-After that the suite simulates.
+      crm()
+        .post(`${dataPath}/composite`)
+        .reply(429, [{ message: 'Too many requests; retry later.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], {
+          'Retry-After': '1',
+        });
+      crm()
+        .post(`${dataPath}/composite`)
+        .matchHeader('sforce-auto-assign', 'FALSE')
+        .reply(200, compositeCreated(ticketId), limitInfo);
+    },
+    changeOwner: (ticketId) => (crm) => {
+      crm()
+        .patch(`${dataPath}/sobjects/Case/${ticketId}`)
+        .matchHeader('authorization', bearer)
+        .matchHeader('sforce-auto-assign', 'FALSE')
+        .reply(204, '', limitInfo);
+    },
+    addNote: (ticketId) => (crm) => {
+      crm()
+        .post(`${dataPath}/sobjects/CaseComment`, (body: { ParentId?: string }) => body.ParentId === ticketId)
+        .matchHeader('authorization', bearer)
+        .reply(201, { id: '00axx000000Jk2LAAS', success: true, errors: [] }, limitInfo);
+    },
+  },
+  ownerOf: (request: CapturedRequest) => {
+    const body = request.body as CompositeBody | undefined;
+    return body?.compositeRequest?.find((sub) => sub.referenceId === 'case')?.body?.OwnerId ?? body?.OwnerId;
+  },
+  // Every write is made with an admin's access token: the token says who performs it.
+  performerOf: (request: CapturedRequest) =>
+    request.headers.authorization === bearer ? users.admin.id : undefined,
+};
