@@ -1,8 +1,8 @@
-import { type CrmUser, definePlugin } from '@crm-connect/core';
+import { type CrmPlugin, type CrmUser, definePlugin } from '@crm-connect/core';
 import { applicationUser, impersonationWarnings } from './dynamics-application-user.js';
 import { createDynamicsApi } from './dynamics-client.js';
 import { createDynamicsRecords } from './dynamics-records.js';
-import { dynamicsSettings } from './dynamics-settings.js';
+import { dynamicsSettings, type dynamicsSettingsSchema } from './dynamics-settings.js';
 import { createDynamicsUsers } from './dynamics-users.js';
 
 /**
@@ -10,47 +10,49 @@ import { createDynamicsUsers } from './dynamics-users.js';
  * application user: client-credentials tokens from msal-node, cases with an explicit owner,
  * optional impersonation of the identified agent.
  */
-export const dynamics = definePlugin({
-  id: 'dynamics',
-  displayName: 'Microsoft Dynamics 365',
-  settings: dynamicsSettings,
-  capabilities: (settings) => ({
-    performsAsAgent: settings.impersonateAgents,
-    // Without impersonation the application user already performs every write while agents own
-    // the cases, which is what "always use the admin user" means: a second switch would add nothing.
-    alwaysUseAdmin: false,
-    requiresOwner: true,
-  }),
+export function dynamics(): CrmPlugin<typeof dynamicsSettingsSchema> {
+  return definePlugin({
+    id: 'dynamics',
+    displayName: 'Microsoft Dynamics 365',
+    settings: dynamicsSettings,
+    capabilities: (settings) => ({
+      performsAsAgent: settings.impersonateAgents,
+      // Without impersonation the application user already performs every write while agents own
+      // the cases, which is what "always use the admin user" means: a second switch would add nothing.
+      alwaysUseAdmin: false,
+      requiresOwner: true,
+    }),
 
-  async validateCredentials(settings, context) {
-    const api = createDynamicsApi(settings, context);
-    // A new token proves the application key now, not when a cached token was issued.
-    await api.freshToken();
-    const connectionUser = await applicationUser(api);
-    return { connectionUser, warnings: await impersonationWarnings(api, connectionUser) };
-  },
+    async validateCredentials(settings, context) {
+      const api = createDynamicsApi(settings, context);
+      // A new token proves the application key now, not when a cached token was issued.
+      await api.freshToken();
+      const connectionUser = await applicationUser(api);
+      return { connectionUser, warnings: await impersonationWarnings(api, connectionUser) };
+    },
 
-  connect(settings, context) {
-    const api = createDynamicsApi(settings, context);
-    const users = createDynamicsUsers(api);
-    let checked: Promise<CrmUser> | undefined;
-    const connectionUser = () => {
-      checked ??= applicationUser(api).catch((error: unknown) => {
-        // A failed check (Dataverse unreachable, role missing) is asked again next time.
-        checked = undefined;
-        throw error;
-      });
-      return checked;
-    };
-    const records = createDynamicsRecords(api, users, connectionUser);
-    return {
-      connectionUser,
-      findUserByEmail: (email) => users.findByEmail(email),
-      listAssignableUsers: () => users.listAssignable(),
-      createTicket: (input) => records.createTicket(input),
-      findTicket: (interactionId) => records.findTicket(interactionId),
-      changeOwner: (input) => records.changeOwner(input),
-      addNote: (input) => records.addNote(input),
-    };
-  },
-});
+    connect(settings, context) {
+      const api = createDynamicsApi(settings, context);
+      const users = createDynamicsUsers(api);
+      let checked: Promise<CrmUser> | undefined;
+      const connectionUser = () => {
+        checked ??= applicationUser(api).catch((error: unknown) => {
+          // A failed check (Dataverse unreachable, role missing) is asked again next time.
+          checked = undefined;
+          throw error;
+        });
+        return checked;
+      };
+      const records = createDynamicsRecords(api, users, connectionUser);
+      return {
+        connectionUser,
+        findUserByEmail: (email) => users.findByEmail(email),
+        listAssignableUsers: () => users.listAssignable(),
+        createTicket: (input) => records.createTicket(input),
+        findTicket: (interactionId) => records.findTicket(interactionId),
+        changeOwner: (input) => records.changeOwner(input),
+        addNote: (input) => records.addNote(input),
+      };
+    },
+  });
+}

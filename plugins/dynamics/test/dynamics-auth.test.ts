@@ -35,12 +35,12 @@ function freshApp(...tokens: string[]) {
     })
     .persist();
   const connection = (): CrmConnection => {
-    const settings = dynamics.settings.schema.parse({
+    const settings = dynamics().settings.schema.parse({
       ...dynamicsFixture.settings,
       clientId: client,
       impersonateAgents: false,
     });
-    return dynamics.connect(settings, harness().context());
+    return dynamics().connect(settings, harness().context());
   };
   return { connection, tokenRequests: () => requests };
 }
@@ -148,13 +148,13 @@ describe('dynamics: application tokens', () => {
       .matchHeader('authorization', 'Bearer eyJ.key-2.sig')
       .reply(204, '');
     for (const clientSecret of secrets) {
-      const settings = dynamics.settings.schema.parse({
+      const settings = dynamics().settings.schema.parse({
         ...dynamicsFixture.settings,
         clientId: client,
         clientSecret,
         impersonateAgents: false,
       });
-      await assign(dynamics.connect(settings, harness().context()));
+      await assign(dynamics().connect(settings, harness().context()));
     }
     expect(issuedTo).toEqual(secrets);
   });

@@ -27,8 +27,8 @@ const harness = useHarness(dynamicsFixture);
 const appUserPath = `${webApi}/systemusers(${users.admin.id})`;
 
 function validate(overrides: Record<string, unknown> = {}): Promise<CredentialCheck> {
-  const settings = dynamics.settings.schema.parse({ ...dynamicsFixture.settings, ...overrides });
-  return dynamics.validateCredentials(settings, harness().context());
+  const settings = dynamics().settings.schema.parse({ ...dynamicsFixture.settings, ...overrides });
+  return dynamics().validateCredentials(settings, harness().context());
 }
 
 async function failure(overrides: Record<string, unknown> = {}) {
@@ -180,11 +180,11 @@ describe('dynamics: live check of the application user', () => {
       .post(`/${tenantId}/oauth2/v2.0/token`)
       .query(true)
       .replyWithError(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }));
-    const previous = dynamics.settings.schema.parse({ ...dynamicsFixture.settings, defaultUser: true });
-    const result = await saveSettings(dynamics, {
+    const previous = dynamics().settings.schema.parse({ ...dynamicsFixture.settings, defaultUser: true });
+    const result = await saveSettings(dynamics(), {
       previous,
       submitted: { ...dynamicsFixture.settings, defaultUser: true },
-      validate: (settings) => dynamics.validateCredentials(settings, harness().context()),
+      validate: (settings) => dynamics().validateCredentials(settings, harness().context()),
     });
     expect(result.credentials).toBe('unverified');
     expect(result.form.checkboxes.defaultUser).toMatchObject({ checked: true, enabled: true });
@@ -273,15 +273,15 @@ describe('dynamics: live check of the application user', () => {
       .get(appUserPath)
       .query(true)
       .reply(200, applicationUserRecord({ roles: 0 }));
-    const previous = dynamics.settings.schema.parse({
+    const previous = dynamics().settings.schema.parse({
       ...dynamicsFixture.settings,
       clientId: undefined,
       defaultUser: true,
     });
-    const result = await saveSettings(dynamics, {
+    const result = await saveSettings(dynamics(), {
       previous,
       submitted: { ...dynamicsFixture.settings, defaultUser: true },
-      validate: (settings) => dynamics.validateCredentials(settings, harness().context()),
+      validate: (settings) => dynamics().validateCredentials(settings, harness().context()),
     });
     expect(result.credentials).toBe('invalid');
     expect(result.settings.clientId).toBeUndefined();

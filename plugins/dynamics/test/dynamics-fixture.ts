@@ -143,8 +143,8 @@ export const delegatePrivilege = {
 const bearer = `Bearer ${accessToken}`;
 const seededPeople = [users.agent, users.otherAgent, users.deactivatedAgent];
 
-export const dynamicsFixture: ConformanceFixture<typeof dynamics.settings.schema> = {
-  plugin: dynamics,
+export const dynamicsFixture: ConformanceFixture<ReturnType<typeof dynamics>['settings']['schema']> = {
+  plugin: dynamics(),
   origins: [organizationUrl, authorityHost],
   // Impersonation on, so the suite also checks that agents perform their own writes.
   settings: { organizationUrl, tenantId, clientId, clientSecret, impersonateAgents: true },

@@ -43,8 +43,8 @@ const echoIncident = (_uri: string, body: unknown) =>
   createdIncident(String((body as Record<string, unknown>).incidentid));
 
 function connection(overrides: Record<string, unknown> = {}): CrmConnection {
-  const settings = dynamics.settings.schema.parse({ ...dynamicsFixture.settings, ...overrides });
-  return dynamics.connect(settings, harness().context());
+  const settings = dynamics().settings.schema.parse({ ...dynamicsFixture.settings, ...overrides });
+  return dynamics().connect(settings, harness().context());
 }
 
 describe('dynamics: creating a case', () => {

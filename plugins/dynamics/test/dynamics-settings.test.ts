@@ -95,7 +95,7 @@ describe('dynamics: application credentials', () => {
   });
 
   it('the form shows the secret as a password and the default-user label of the specification', () => {
-    const schema = settingsJsonSchema(dynamics.settings) as {
+    const schema = settingsJsonSchema(dynamics().settings) as {
       properties: Record<string, { writeOnly?: boolean; format?: string; description?: string }>;
     };
     expect(schema.properties.clientSecret).toMatchObject({ writeOnly: true, format: 'password' });
@@ -109,17 +109,17 @@ describe('dynamics: capabilities and save rules', () => {
   it('requires an owner on every case; impersonation decides who performs', () => {
     const off = dynamicsSettingsSchema.parse(valid);
     const on = dynamicsSettingsSchema.parse({ ...valid, impersonateAgents: true });
-    expect(dynamics.capabilities(off)).toEqual({
+    expect(dynamics().capabilities(off)).toEqual({
       performsAsAgent: false,
       alwaysUseAdmin: false,
       requiresOwner: true,
     });
-    expect(dynamics.capabilities(on).performsAsAgent).toBe(true);
+    expect(dynamics().capabilities(on).performsAsAgent).toBe(true);
   });
 
   it('an empty application key disables the default user without asking anyone', async () => {
     let asked = false;
-    const result = await saveSettings(dynamics, {
+    const result = await saveSettings(dynamics(), {
       previous: dynamicsSettingsSchema.parse({ ...valid, defaultUser: true }),
       submitted: { ...valid, clientSecret: '', defaultUser: true },
       validate: async () => {
@@ -136,7 +136,7 @@ describe('dynamics: capabilities and save rules', () => {
 
   it('a malformed field keeps its previous value and names the field', async () => {
     const previous = dynamicsSettingsSchema.parse(valid);
-    const result = await saveSettings(dynamics, {
+    const result = await saveSettings(dynamics(), {
       previous,
       submitted: { ...valid, organizationUrl: 'https://contoso.sharepoint.com' },
       validate: async () => ({ connectionUser: { id: 'x', active: true }, warnings: [] }),
@@ -147,7 +147,7 @@ describe('dynamics: capabilities and save rules', () => {
 
   it('settings saved without a key show the default user disabled', () => {
     const { form } = applySettingsRules(
-      dynamics,
+      dynamics(),
       dynamicsSettingsSchema.parse({ ...valid, clientSecret: undefined, defaultUser: true }),
     );
     expect(form.checkboxes.defaultUser).toMatchObject({ enabled: false, checked: false });
@@ -163,7 +163,7 @@ describe('dynamics: capabilities and save rules', () => {
     };
     const error = (() => {
       try {
-        dynamics.connect(dynamicsSettingsSchema.parse({ organizationUrl }), context);
+        dynamics().connect(dynamicsSettingsSchema.parse({ organizationUrl }), context);
       } catch (caught) {
         return caught;
       }
