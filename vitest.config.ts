@@ -10,10 +10,17 @@ const sourceAliases = ['packages', 'plugins'].flatMap((folder) =>
   existsSync(`${root}${folder}`)
     ? readdirSync(`${root}${folder}`)
         .filter((name) => existsSync(`${root}${folder}/${name}/src/index.ts`))
-        .map((name) => ({
-          find: new RegExp(`^@crm-connect/${name}$`),
-          replacement: `${root}${folder}/${name}/src/index.ts`,
-        }))
+        .flatMap((name) => [
+          {
+            find: new RegExp(`^@crm-connect/${name}$`),
+            replacement: `${root}${folder}/${name}/src/index.ts`,
+          },
+          // Subpath exports (`@crm-connect/zendesk/messaging`) live in a folder of the same name.
+          {
+            find: new RegExp(`^@crm-connect/${name}/([a-z-]+)$`),
+            replacement: `${root}${folder}/${name}/src/$1/index.ts`,
+          },
+        ])
     : [],
 );
 

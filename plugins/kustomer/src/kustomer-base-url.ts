@@ -7,7 +7,9 @@
 /** What a normalised API base URL points at. */
 export type KustomerHost =
   | { kind: 'organization'; origin: string; org: string }
-  | { kind: 'regional'; origin: string; pod: string };
+  | { kind: 'regional'; origin: string; pod: string }
+  /** A local sandbox (`@crm-connect/sandbox`) on a loopback address. */
+  | { kind: 'sandbox'; origin: string };
 
 const domain = 'kustomerapp.com';
 const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -15,13 +17,17 @@ const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const reserved = new Set(['api', 'www', 'app', 'help', 'developer', 'status']);
 
 export const apiBaseUrlHint =
-  "must be your organization's Kustomer API host (https://{org}.api.kustomerapp.com) or a regional host (US https://api.kustomerapp.com, EU https://api.prod2.kustomerapp.com)";
+  "must be your organization's Kustomer API host (https://{org}.api.kustomerapp.com) or a regional host (US https://api.kustomerapp.com, EU https://api.prod2.kustomerapp.com), or a local sandbox on a loopback address such as http://127.0.0.1:4010 (http:// is refused for any other host)";
+
+/** Hosts that never leave the machine, where a local sandbox may listen over plain http. */
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
  * Reads what an admin pastes — `acme`, `acme.api.kustomerapp.com`, `https://acme.kustomerapp.com/app`,
  * `https://api.prod2.kustomerapp.com/v1/` — and returns the API origin, or `undefined` when it is
  * not a Kustomer API host. The agent web app host `{org}.kustomerapp.com` is turned into the
- * organization's API host; any path is dropped (requests add `/v1/...`).
+ * organization's API host; any path is dropped (requests add `/v1/...`). A local sandbox is
+ * accepted on a loopback host only, with its scheme written out (`http://127.0.0.1:4010`).
  */
 export function parseKustomerHost(input: string): KustomerHost | undefined {
   const trimmed = input.trim().toLowerCase();
@@ -34,7 +40,17 @@ export function parseKustomerHost(input: string): KustomerHost | undefined {
   } catch {
     return undefined;
   }
-  // Credentials must never travel in clear text, to a custom port, or with embedded userinfo.
+  const explicitScheme = withScheme === trimmed;
+  if (
+    explicitScheme &&
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    loopbackHosts.has(url.hostname) &&
+    url.username === '' &&
+    url.password === ''
+  ) {
+    return { kind: 'sandbox', origin: url.origin };
+  }
+  // Beyond loopback, credentials must never travel in clear text, to a custom port, or with embedded userinfo.
   if (url.protocol !== 'https:' || url.port !== '' || url.username !== '' || url.password !== '') {
     return undefined;
   }

@@ -12,7 +12,7 @@ export const defaultRateLimitPerMinute = 300;
 
 export const kustomerSettingsSchema = z.object({
   ...commonSettingsShape,
-  /** The organization's API host or a regional host, normalised to an origin such as `https://acme.api.kustomerapp.com`. */
+  /** The organization's API host or a regional host, normalised to an origin such as `https://acme.api.kustomerapp.com`; or a local sandbox's loopback URL. */
   apiBaseUrl: optionalText(
     z
       .string()
@@ -24,7 +24,7 @@ export const kustomerSettingsSchema = z.object({
         return z.NEVER;
       }),
   ).describe(
-    'Kustomer API base URL: https://{org}.api.kustomerapp.com, or the regional host (US https://api.kustomerapp.com, EU https://api.prod2.kustomerapp.com)',
+    'Kustomer API base URL: https://{org}.api.kustomerapp.com, or the regional host (US https://api.kustomerapp.com, EU https://api.prod2.kustomerapp.com); a local sandbox: http://127.0.0.1:PORT',
   ),
   /** The API key (a bearer token); its machine user is the default user. */
   apiKey: optionalText(

@@ -33,11 +33,31 @@ describe('kustomer: the API base URL', () => {
     'https://acme.zendesk.com',
     'api',
     'not a url',
-  ])('%s is refused with a message naming both accepted forms', (input) => {
+    // Plain http only reaches a local sandbox on a loopback host: never another machine.
+    'http://192.168.1.20:4010',
+    'http://127.0.0.1.nip.io:4010',
+    'http://localhost.example.com:4010',
+    'http://admin:secret@127.0.0.1:4010',
+    'ftp://127.0.0.1:4010',
+    // Without its scheme, a loopback address is not taken for a sandbox.
+    '127.0.0.1:4010',
+  ])('%s is refused with a message naming every accepted form', (input) => {
     const result = kustomerSettingsSchema.shape.apiBaseUrl.safeParse(input);
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toContain('https://{org}.api.kustomerapp.com');
     expect(result.error?.issues[0]?.message).toContain('https://api.prod2.kustomerapp.com');
+    expect(result.error?.issues[0]?.message).toContain('http://127.0.0.1:4010');
+  });
+
+  it.each([
+    ['http://127.0.0.1:4010', 'http://127.0.0.1:4010'],
+    [' HTTP://127.0.0.1:4010/v1/ ', 'http://127.0.0.1:4010'],
+    ['http://localhost:4010', 'http://localhost:4010'],
+    ['http://[::1]:4010', 'http://[::1]:4010'],
+    ['https://127.0.0.1:4443', 'https://127.0.0.1:4443'],
+  ])('the local sandbox URL %s is accepted as %s', (input, origin) => {
+    expect(kustomerSettingsSchema.shape.apiBaseUrl.parse(input)).toBe(origin);
+    expect(parseKustomerHost(input)).toEqual({ kind: 'sandbox', origin });
   });
 
   it('tells an organization host from a regional one', () => {

@@ -12,10 +12,33 @@ import { z } from 'zod';
 const bareSubdomain = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const subdomainInUrl = /^(?:https:\/\/)?([a-z0-9-]+)\.zendesk\.com(?:\/.*)?$/;
 
-/** `acme`, `acme.zendesk.com` and `https://acme.zendesk.com/agent/…` all mean `acme`. */
+/** Hosts that never leave the machine, where a local sandbox (`@crm-connect/sandbox`) may listen over http. */
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * `http://127.0.0.1:4010/anything` → `http://127.0.0.1:4010`: the origin of a local sandbox, or
+ * `undefined` for anything else. Plain http is accepted for these loopback hosts only, so
+ * credentials never cross a network in clear text.
+ */
+function loopbackOrigin(value: string): string | undefined {
+  if (!/^https?:\/\//.test(value)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (!loopbackHosts.has(url.hostname) || url.username !== '' || url.password !== '') return undefined;
+  return url.origin;
+}
+
+/**
+ * `acme`, `acme.zendesk.com` and `https://acme.zendesk.com/agent/…` all mean `acme`; a local
+ * sandbox URL such as `http://127.0.0.1:4010/` is kept as its origin, `http://127.0.0.1:4010`.
+ */
 export function normaliseSubdomain(value: string): string {
   const text = value.trim().toLowerCase();
-  return subdomainInUrl.exec(text)?.[1] ?? text;
+  return loopbackOrigin(text) ?? subdomainInUrl.exec(text)?.[1] ?? text;
 }
 
 const subdomainSchema = z
@@ -24,9 +47,9 @@ const subdomainSchema = z
   .pipe(
     z
       .string()
-      .regex(
-        bareSubdomain,
-        'must be your Zendesk subdomain, such as acme or https://acme.zendesk.com (http:// and other hosts are refused)',
+      .refine(
+        (value) => bareSubdomain.test(value) || loopbackOrigin(value) === value,
+        'must be your Zendesk subdomain, such as acme or https://acme.zendesk.com, or a local sandbox on a loopback address such as http://127.0.0.1:4010 (http:// is refused for any other host)',
       ),
   );
 
@@ -39,8 +62,10 @@ export type ZendeskAuthMode = (typeof authModes)[number];
 
 export const zendeskSettingsSchema = z.object({
   ...commonSettingsShape,
-  /** The account: `acme` for https://acme.zendesk.com. Required; a full URL is accepted and normalised. */
-  subdomain: optionalText(subdomainSchema).describe('Zendesk subdomain (acme, or https://acme.zendesk.com)'),
+  /** The account: `acme` for https://acme.zendesk.com (a full URL is accepted and normalised), or a local sandbox's loopback URL. Required. */
+  subdomain: optionalText(subdomainSchema).describe(
+    'Zendesk subdomain (acme, or https://acme.zendesk.com; a local sandbox: http://127.0.0.1:PORT)',
+  ),
   /** Which credentials below are used. Default `apiToken`, what existing configurations have. */
   authMode: z
     .enum(authModes)
@@ -94,7 +119,7 @@ export const zendeskSettings: SettingsDefinition<typeof zendeskSettingsSchema> =
   ],
 };
 
-/** The account's origin, e.g. `https://acme.zendesk.com`. */
+/** The account's origin, e.g. `https://acme.zendesk.com`, or the sandbox's own origin. */
 export function zendeskOrigin(subdomain: string): string {
-  return `https://${subdomain}.zendesk.com`;
+  return loopbackOrigin(subdomain) ?? `https://${subdomain}.zendesk.com`;
 }

@@ -55,14 +55,34 @@ describe('zendesk settings schema', () => {
     expect(saved({ subdomain: input }).subdomain).toBe(expected);
   });
 
-  it.each(['http://acme.zendesk.com', 'https://acme.example.com', 'acme corp', '-acme', 'acme_support'])(
-    'refuses %j as a subdomain, saying what is expected',
-    (input) => {
-      const result = schema.safeParse({ ...tokenSettings, subdomain: input });
-      expect(result.success).toBe(false);
-      expect(JSON.stringify(result.error?.issues)).toContain('https://acme.zendesk.com');
-    },
-  );
+  it.each([
+    'http://acme.zendesk.com',
+    'https://acme.example.com',
+    'acme corp',
+    '-acme',
+    'acme_support',
+    // Plain http only reaches a local sandbox on a loopback host: never another machine.
+    'http://192.168.1.20:4010',
+    'http://127.0.0.1.nip.io:4010',
+    'http://localhost.example.com:4010',
+    'http://admin:secret@127.0.0.1:4010',
+    'ftp://127.0.0.1:4010',
+  ])('refuses %j as a subdomain, saying what is expected', (input) => {
+    const result = schema.safeParse({ ...tokenSettings, subdomain: input });
+    expect(result.success).toBe(false);
+    expect(JSON.stringify(result.error?.issues)).toContain('https://acme.zendesk.com');
+    expect(JSON.stringify(result.error?.issues)).toContain('http://127.0.0.1:4010');
+  });
+
+  it.each([
+    ['http://127.0.0.1:4010', 'http://127.0.0.1:4010'],
+    [' HTTP://127.0.0.1:4010/api/v2/ ', 'http://127.0.0.1:4010'],
+    ['http://localhost:4010', 'http://localhost:4010'],
+    ['http://[::1]:4010', 'http://[::1]:4010'],
+    ['https://127.0.0.1:4443', 'https://127.0.0.1:4443'],
+  ])('accepts the local sandbox URL %j, kept as the origin %j', (input, expected) => {
+    expect(saved({ subdomain: input }).subdomain).toBe(expected);
+  });
 
   it('treats empty fields as not set, lowercases the email and reads the ticket field id', () => {
     const settings = saved({

@@ -1,0 +1,19 @@
+import type { CliIo } from '@crm-connect/cli';
+
+/** An in-memory terminal: what the CLI printed, and what it reads. */
+export function memoryIo(options: { env?: Record<string, string>; stdin?: string } = {}) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    env: options.env ?? {},
+    readStdin: async () => options.stdin ?? '',
+    interrupted: () => new Promise(() => {}),
+  };
+  return { io, out: () => stdout, err: () => stderr };
+}

@@ -1,0 +1,66 @@
+export {
+  type Fault,
+  type FaultInjector,
+  type FaultInput,
+  type FaultKind,
+  type FaultTarget,
+  faultSchema,
+  type InjectedFault,
+} from './faults.js';
+export {
+  type HttpMethod,
+  json,
+  MalformedBodyError,
+  type SandboxRequest,
+  type SandboxResponse,
+} from './http-exchange.js';
+export { objectIds, sequentialIds } from './ids.js';
+export {
+  createKustomerSandbox,
+  type KustomerSandbox,
+  type KustomerSandboxOptions,
+  kustomerCredentialNames,
+  kustomerSandboxSettings,
+} from './kustomer/kustomer-sandbox.js';
+export type { KustomerSeed, KustomerStore } from './kustomer/kustomer-store.js';
+export {
+  type Admission,
+  type RateWindowInput,
+  type RateWindowOptions,
+  rateWindowSchema,
+  retryAfterHeader,
+} from './rate-window.js';
+export type { RequestLog, RequestLogEntry, RequestLogListener } from './request-log.js';
+export {
+  createRouteTable,
+  type Route,
+  type RouteContext,
+  type RouteHandler,
+  type RouteMatch,
+  type RouteTable,
+} from './routes.js';
+export {
+  createSandbox,
+  type Sandbox,
+  type SandboxDefinition,
+  type SandboxDialect,
+  type SandboxOptions,
+  sandboxOptionsSchema,
+} from './sandbox.js';
+export { createSandboxServer, type SandboxServer, serverOptionsSchema } from './sandbox-server.js';
+export {
+  type SandboxSeed,
+  type SeededUser,
+  type SeedPerson,
+  type SeedPersonKey,
+  seedPeople,
+} from './seed.js';
+export { createTable, type Table } from './store.js';
+export {
+  createZendeskSandbox,
+  type ZendeskSandbox,
+  type ZendeskSandboxOptions,
+  zendeskCredentialNames,
+  zendeskSandboxSettings,
+} from './zendesk/zendesk-sandbox.js';
+export type { ZendeskSeed, ZendeskStore } from './zendesk/zendesk-store.js';
