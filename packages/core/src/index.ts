@@ -89,6 +89,7 @@ export {
   type LogLevel,
   silentLogger,
 } from './logging.js';
+export { isLoopbackHost, loopbackOrigin } from './loopback.js';
 export {
   type AddNoteInput,
   type ChangeOwnerInput,

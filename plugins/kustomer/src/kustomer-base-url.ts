@@ -1,3 +1,5 @@
+import { loopbackOrigin } from '@crm-connect/core';
+
 /**
  * Kustomer API hosts. An organization is reached through its own host, which routes to the
  * organization's region, or through a regional ("pod") host shared by every organization there.
@@ -19,9 +21,6 @@ const reserved = new Set(['api', 'www', 'app', 'help', 'developer', 'status']);
 export const apiBaseUrlHint =
   "must be your organization's Kustomer API host (https://{org}.api.kustomerapp.com) or a regional host (US https://api.kustomerapp.com, EU https://api.prod2.kustomerapp.com), or a local sandbox on a loopback address such as http://127.0.0.1:4010 (http:// is refused for any other host)";
 
-/** Hosts that never leave the machine, where a local sandbox may listen over plain http. */
-const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /**
  * Reads what an admin pastes — `acme`, `acme.api.kustomerapp.com`, `https://acme.kustomerapp.com/app`,
  * `https://api.prod2.kustomerapp.com/v1/` — and returns the API origin, or `undefined` when it is
@@ -41,15 +40,8 @@ export function parseKustomerHost(input: string): KustomerHost | undefined {
     return undefined;
   }
   const explicitScheme = withScheme === trimmed;
-  if (
-    explicitScheme &&
-    (url.protocol === 'http:' || url.protocol === 'https:') &&
-    loopbackHosts.has(url.hostname) &&
-    url.username === '' &&
-    url.password === ''
-  ) {
-    return { kind: 'sandbox', origin: url.origin };
-  }
+  const sandbox = explicitScheme ? loopbackOrigin(trimmed) : undefined;
+  if (sandbox !== undefined) return { kind: 'sandbox', origin: sandbox };
   // Beyond loopback, credentials must never travel in clear text, to a custom port, or with embedded userinfo.
   if (url.protocol !== 'https:' || url.port !== '' || url.username !== '' || url.password !== '') {
     return undefined;

@@ -1,4 +1,9 @@
-import { commonSettingsShape, optionalText, type SettingsDefinition } from '@crm-connect/core';
+import {
+  commonSettingsShape,
+  loopbackOrigin,
+  optionalText,
+  type SettingsDefinition,
+} from '@crm-connect/core';
 import { z } from 'zod';
 
 /**
@@ -11,26 +16,6 @@ import { z } from 'zod';
 
 const bareSubdomain = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const subdomainInUrl = /^(?:https:\/\/)?([a-z0-9-]+)\.zendesk\.com(?:\/.*)?$/;
-
-/** Hosts that never leave the machine, where a local sandbox (`@crm-connect/sandbox`) may listen over http. */
-const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/**
- * `http://127.0.0.1:4010/anything` → `http://127.0.0.1:4010`: the origin of a local sandbox, or
- * `undefined` for anything else. Plain http is accepted for these loopback hosts only, so
- * credentials never cross a network in clear text.
- */
-function loopbackOrigin(value: string): string | undefined {
-  if (!/^https?:\/\//.test(value)) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return undefined;
-  }
-  if (!loopbackHosts.has(url.hostname) || url.username !== '' || url.password !== '') return undefined;
-  return url.origin;
-}
 
 /**
  * `acme`, `acme.zendesk.com` and `https://acme.zendesk.com/agent/…` all mean `acme`; a local
