@@ -1,4 +1,8 @@
 export { UsageError } from './cli-error.js';
+export { type DemoCrm, demoCrms, type RunningDemoCrm, type StoredRecord } from './demo/demo-crms.js';
+export { type DemoPassResult, type DemoRow, runDemoPass } from './demo/demo-runner.js';
+export { type DemoStep, demoSteps, type ExpectedOwner } from './demo/demo-script.js';
+export { seededRandom } from './demo/seeded-random.js';
 export { type ExitCode, exitCodes } from './exit-codes.js';
 export { createFileTokenStore } from './file-token-store.js';
 export type { CliIo } from './io.js';

@@ -1,5 +1,7 @@
 import { describeError, UsageError } from './cli-error.js';
+import { demoCommand, demoHelp } from './commands/demo.js';
 import { salesforceLinkCommand, salesforceLinkHelp } from './commands/salesforce-link.js';
+import { sandboxCommand, sandboxHelp } from './commands/sandbox.js';
 import { validateCommand, validateHelp } from './commands/validate.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -11,6 +13,16 @@ export interface Command {
 }
 
 export const commands: Record<string, Command> = {
+  demo: {
+    summary: 'replay scripted interactions into local sandbox CRMs and show who owns each record',
+    help: demoHelp,
+    run: demoCommand,
+  },
+  sandbox: {
+    summary: 'run the local sandbox CRMs in the foreground and print their credentials',
+    help: sandboxHelp,
+    run: sandboxCommand,
+  },
   validate: {
     summary: 'check a CRM configuration live and show its default user',
     help: validateHelp,
