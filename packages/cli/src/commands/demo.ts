@@ -4,6 +4,7 @@ import { demoCrms, type RunningDemoCrm } from '../demo/demo-crms.js';
 import { type DemoPassResult, runDemoPass } from '../demo/demo-runner.js';
 import { demoSteps } from '../demo/demo-script.js';
 import { seededRandom } from '../demo/seeded-random.js';
+import { selectCrms } from '../demo/select-crms.js';
 import { renderTable } from '../demo/table.js';
 import { type ExitCode, exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -44,21 +45,14 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<E
   const seed = Number(values.seed);
   if (!Number.isInteger(seed))
     throw new UsageError(`--seed ${values.seed} is not a whole number.`, 'Use, e.g., --seed 7.');
-  const wanted = values.crm?.split(',').map((name) => name.trim()) ?? demoCrms.map((crm) => crm.id);
-  const unknown = wanted.filter((name) => !demoCrms.some((crm) => crm.id === name));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `No demo sandbox for ${unknown.join(', ')}.`,
-      `Choose from: ${demoCrms.map((crm) => crm.id).join(', ')}.`,
-    );
-  }
+  const selected = selectCrms(values.crm);
 
   io.stdout(
-    `crm-connect demo: ${demoSteps.length} scripted interactions × ${wanted.length} CRMs × default user on/off, against local sandboxes.\n\n`,
+    `crm-connect demo: ${demoSteps.length} scripted interactions × ${selected.length} CRMs × default user on/off, against local sandboxes.\n\n`,
   );
   const running: RunningDemoCrm[] = [];
   try {
-    for (const crm of demoCrms.filter((candidate) => wanted.includes(candidate.id))) {
+    for (const crm of selected) {
       const started = await crm.start();
       running.push(started);
       io.stdout(`  started ${started.displayName} sandbox at ${started.url}\n`);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from '../cli-error.js';
 import { demoCrms, type RunningDemoCrm } from '../demo/demo-crms.js';
+import { selectCrms } from '../demo/select-crms.js';
 import { renderTable } from '../demo/table.js';
 import { type ExitCode, exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -25,18 +25,10 @@ export async function sandboxCommand(args: readonly string[], io: CliIo): Promis
     io.stdout(sandboxHelp);
     return exitCodes.ok;
   }
-  const wanted = values.crm?.split(',').map((name) => name.trim()) ?? demoCrms.map((crm) => crm.id);
-  const unknown = wanted.filter((name) => !demoCrms.some((crm) => crm.id === name));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `No sandbox for ${unknown.join(', ')}.`,
-      `Choose from: ${demoCrms.map((crm) => crm.id).join(', ')}.`,
-    );
-  }
+  const selected = selectCrms(values.crm);
   const running: RunningDemoCrm[] = [];
   try {
-    for (const crm of demoCrms.filter((candidate) => wanted.includes(candidate.id)))
-      running.push(await crm.start());
+    for (const crm of selected) running.push(await crm.start());
     for (const crm of running) {
       io.stdout(`\n${crm.displayName} sandbox: ${crm.url}\n`);
       io.stdout(

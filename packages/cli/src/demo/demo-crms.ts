@@ -40,54 +40,81 @@ export interface DemoCrm {
   start(): Promise<RunningDemoCrm>;
 }
 
-const zendeskDemo: DemoCrm = {
-  id: 'zendesk',
-  async start() {
-    const sandbox = createZendeskSandbox();
-    const url = await sandbox.start();
-    return {
-      id: 'zendesk',
-      displayName: 'Zendesk',
-      url,
-      plugin: zendesk() as unknown as CrmPlugin<z.ZodObject>,
-      settings: { ...zendeskSandboxSettings(sandbox) },
-      seed: sandbox.seed,
-      faults: sandbox.faults,
-      recordsFor: (interactionId) =>
-        sandbox.store.tickets
-          .filter((ticket) => ticket.external_id === interactionId)
-          .map((ticket) => ({
-            id: String(ticket.id),
-            ownerId: ticket.assignee_id === null ? undefined : String(ticket.assignee_id),
-          })),
-      createRoutes: ['tickets.create'],
-      stop: () => sandbox.stop(),
-    };
+/** What differs between CRMs: how to create the sandbox, configure the plugin, and read records back. */
+interface DemoCrmDefinition<
+  TSandbox extends {
+    start(): Promise<string>;
+    stop(): Promise<void>;
+    seed: SandboxSeed;
+    faults: FaultInjector;
   },
-};
+> {
+  id: string;
+  displayName: string;
+  createSandbox(): TSandbox;
+  plugin(): CrmPlugin<z.ZodObject>;
+  settings(sandbox: TSandbox): Record<string, unknown>;
+  recordsFor(sandbox: TSandbox, interactionId: string): StoredRecord[];
+  createRoutes: readonly string[];
+}
 
-const kustomerDemo: DemoCrm = {
-  id: 'kustomer',
-  async start() {
-    const sandbox = createKustomerSandbox();
-    const url = await sandbox.start();
-    return {
-      id: 'kustomer',
-      displayName: 'Kustomer',
-      url,
-      plugin: kustomer() as unknown as CrmPlugin<z.ZodObject>,
-      settings: { ...kustomerSandboxSettings(sandbox) },
-      seed: sandbox.seed,
-      faults: sandbox.faults,
-      recordsFor: (interactionId) =>
-        sandbox.store.conversations
-          .filter((conversation) => conversation.externalId === interactionId)
-          .map((conversation) => ({ id: conversation.id, ownerId: conversation.assignedUsers[0] })),
-      createRoutes: ['conversations.create'],
-      stop: () => sandbox.stop(),
-    };
+function demoCrm<
+  TSandbox extends {
+    start(): Promise<string>;
+    stop(): Promise<void>;
+    seed: SandboxSeed;
+    faults: FaultInjector;
   },
-};
+>(definition: DemoCrmDefinition<TSandbox>): DemoCrm {
+  return {
+    id: definition.id,
+    async start() {
+      const sandbox = definition.createSandbox();
+      const url = await sandbox.start();
+      return {
+        id: definition.id,
+        displayName: definition.displayName,
+        url,
+        plugin: definition.plugin(),
+        settings: definition.settings(sandbox),
+        seed: sandbox.seed,
+        faults: sandbox.faults,
+        recordsFor: (interactionId) => definition.recordsFor(sandbox, interactionId),
+        createRoutes: definition.createRoutes,
+        stop: () => sandbox.stop(),
+      };
+    },
+  };
+}
+
+const zendeskDemo = demoCrm({
+  id: 'zendesk',
+  displayName: 'Zendesk',
+  createSandbox: () => createZendeskSandbox(),
+  plugin: () => zendesk() as unknown as CrmPlugin<z.ZodObject>,
+  settings: (sandbox) => ({ ...zendeskSandboxSettings(sandbox) }),
+  recordsFor: (sandbox, interactionId) =>
+    sandbox.store.tickets
+      .filter((ticket) => ticket.external_id === interactionId)
+      .map((ticket) => ({
+        id: String(ticket.id),
+        ownerId: ticket.assignee_id === null ? undefined : String(ticket.assignee_id),
+      })),
+  createRoutes: ['tickets.create'],
+});
+
+const kustomerDemo = demoCrm({
+  id: 'kustomer',
+  displayName: 'Kustomer',
+  createSandbox: () => createKustomerSandbox(),
+  plugin: () => kustomer() as unknown as CrmPlugin<z.ZodObject>,
+  settings: (sandbox) => ({ ...kustomerSandboxSettings(sandbox) }),
+  recordsFor: (sandbox, interactionId) =>
+    sandbox.store.conversations
+      .filter((conversation) => conversation.externalId === interactionId)
+      .map((conversation) => ({ id: conversation.id, ownerId: conversation.assignedUsers[0] })),
+  createRoutes: ['conversations.create'],
+});
 
 /** The CRMs the demo runs, in table order. */
 export const demoCrms: readonly DemoCrm[] = [zendeskDemo, kustomerDemo];
