@@ -4,6 +4,11 @@ import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
+// The Dynamics sandbox serves https (msal-node accepts only https authorities) with a committed
+// loopback-only certificate. Node reads NODE_EXTRA_CA_CERTS once, at start-up, so it is set here,
+// in the main process, before the test workers are forked and inherit it. Tests reach no other host.
+process.env.NODE_EXTRA_CA_CERTS = `${root}packages/sandbox/certs/sandbox-cert.pem`;
+
 // Tests run against each workspace package's TypeScript sources, so no build is needed
 // before `vitest`; published consumers get the compiled `dist` through the exports map.
 const sourceAliases = ['packages', 'plugins'].flatMap((folder) =>

@@ -1,4 +1,12 @@
 export {
+  createDynamicsSandbox,
+  type DynamicsSandbox,
+  type DynamicsSandboxOptions,
+  dynamicsCredentialNames,
+  dynamicsSandboxSettings,
+} from './dynamics/dynamics-sandbox.js';
+export type { DynamicsSeed, DynamicsStore } from './dynamics/dynamics-store.js';
+export {
   type Fault,
   type FaultInjector,
   type FaultInput,
@@ -40,6 +48,21 @@ export {
   type RouteTable,
 } from './routes.js';
 export {
+  createSalesforceSandbox,
+  type SalesforceSandbox,
+  type SalesforceSandboxOptions,
+  salesforceCredentialNames,
+  salesforceSandboxSettings,
+} from './salesforce/salesforce-sandbox.js';
+export type {
+  CaseCommentRecord,
+  CaseRecord,
+  ContactRecord as SalesforceContactRecord,
+  SalesforceSeed,
+  SalesforceStore,
+  TaskRecord,
+} from './salesforce/salesforce-store.js';
+export {
   createSandbox,
   type Sandbox,
   type SandboxDefinition,
@@ -47,6 +70,7 @@ export {
   type SandboxOptions,
   sandboxOptionsSchema,
 } from './sandbox.js';
+export { sandboxCertificatePath, sandboxKeyPath, sandboxTls } from './sandbox-certificate.js';
 export { createSandboxServer, type SandboxServer, serverOptionsSchema } from './sandbox-server.js';
 export {
   type SandboxSeed,

@@ -10,6 +10,8 @@ export interface Table<TRecord extends { readonly id: string | number }> {
   get(id: TRecord['id']): TRecord | undefined;
   /** Replaces the named fields; `undefined` when no record has this id. */
   update(id: TRecord['id'], changes: Partial<Omit<TRecord, 'id'>>): TRecord | undefined;
+  /** Removes a record (a write rolled back, as Salesforce does for an all-or-none request); false when none had this id. */
+  delete(id: TRecord['id']): boolean;
   find(predicate: (record: TRecord) => boolean): TRecord | undefined;
   filter(predicate: (record: TRecord) => boolean): TRecord[];
   /** Every record, in insertion order. */
@@ -37,6 +39,7 @@ export function createTable<TRecord extends { readonly id: string | number }>(
       records.set(String(id), updated);
       return updated;
     },
+    delete: (id) => records.delete(String(id)),
     find(predicate) {
       for (const record of records.values()) if (predicate(record)) return record;
       return undefined;

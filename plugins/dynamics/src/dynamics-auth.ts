@@ -53,12 +53,14 @@ export function tokenSourceFor(credentials: DynamicsCredentials): TokenSource {
 
 function msalConfiguration(credentials: DynamicsCredentials): Configuration {
   const authority = `${credentials.authorityHost}/${credentials.tenantId}`;
-  const host = new URL(credentials.authorityHost).hostname;
-  if (builtInAuthorityHosts.has(host)) {
+  const { hostname, host } = new URL(credentials.authorityHost);
+  if (builtInAuthorityHosts.has(hostname)) {
     return { auth: { clientId: credentials.clientId, clientSecret: credentials.clientSecret, authority } };
   }
   // Any other host (a sovereign cloud msal does not know, a local sandbox): trust it and hand msal
   // its endpoints, so it makes no instance-discovery or OpenID-configuration request at all.
+  // msal matches known authorities by host *and port*: a bare hostname would miss a sandbox on
+  // 127.0.0.1:4010 and send msal to login.microsoftonline.com for instance discovery.
   // https://github.com/AzureAD/microsoft-authentication-library-for-js/blob/dev/lib/msal-node/docs/configuration.md
   return {
     auth: {

@@ -3,6 +3,7 @@ import {
   type CredentialGroup,
   commonSettingsShape,
   type FieldIssue,
+  loopbackOrigin,
   optionalText,
   type SettingsDefinition,
 } from '@crm-connect/core';
@@ -21,9 +22,15 @@ const sharedAuthorities = new Set(['common', 'organizations', 'consumers']);
 const organizationHostPattern =
   /^([a-z0-9][a-z0-9-]{0,62})\.(?:api\.)?(crm\d*)\.(dynamics\.com|microsoftdynamics\.us|appsplatform\.us|dynamics\.cn)$/;
 
-/** The environment URL, normalised to `https://{org}.crm{N}.dynamics.com` (no path, no API host). */
+/**
+ * The environment URL, normalised to `https://{org}.crm{N}.dynamics.com` (no path, no API host).
+ * A local sandbox (`@crm-connect/sandbox`) on a loopback address, its scheme written out
+ * (`https://127.0.0.1:4010/`), is kept as its origin: the only host allowed a port or plain http.
+ */
 export function normaliseOrganizationUrl(input: string): string | undefined {
   const trimmed = input.trim();
+  const sandbox = loopbackOrigin(trimmed);
+  if (sandbox !== undefined) return sandbox;
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
   let url: URL;
   try {
@@ -49,7 +56,7 @@ const organizationUrl = z
       context.addIssue({
         code: 'custom',
         message:
-          'must be the environment URL, such as https://contoso.crm4.dynamics.com (Power Platform admin center › Environments › your environment › Environment URL)',
+          'must be the environment URL, such as https://contoso.crm4.dynamics.com (Power Platform admin center › Environments › your environment › Environment URL), or a local sandbox on a loopback address such as https://127.0.0.1:4010',
       });
       return z.NEVER;
     }
@@ -87,14 +94,35 @@ const clientSecret = z
       'looks like the Secret ID; paste the secret Value instead (shown once, when the secret is created under Certificates & secrets)',
   });
 
+const authorityHostHint = 'must be an https:// URL such as https://login.microsoftonline.com';
+
+/**
+ * The sign-in host, kept as its origin. msal-node accepts only https authorities, so a local
+ * sandbox on a loopback address is accepted over https only (it serves a certificate the process
+ * trusts); every other host keeps the plain https rule (sovereign clouds, test authorities).
+ */
 const authorityHost = z.preprocess(
   (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
   z
-    .url({
-      protocol: /^https$/,
-      message: 'must be an https:// URL such as https://login.microsoftonline.com',
+    .string()
+    .trim()
+    .transform((value, context) => {
+      const sandbox = loopbackOrigin(value);
+      if (sandbox?.startsWith('https://')) return sandbox;
+      if (sandbox !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          message: `${authorityHostHint}; a local sandbox too (https://127.0.0.1:PORT), since msal-node accepts only https authorities`,
+        });
+        return z.NEVER;
+      }
+      const url = URL.canParse(value) ? new URL(value) : undefined;
+      if (url?.protocol !== 'https:' || url.hostname === '') {
+        context.addIssue({ code: 'custom', message: authorityHostHint });
+        return z.NEVER;
+      }
+      return url.origin;
     })
-    .transform((value) => new URL(value).origin)
     .default('https://login.microsoftonline.com'),
 );
 

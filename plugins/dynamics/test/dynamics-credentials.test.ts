@@ -352,4 +352,19 @@ describe('dynamics: sign-in authority', () => {
     const check = await validate({ authorityHost: `${sandbox}/`, impersonateAgents: false });
     expect(check.connectionUser.id).toBe(users.admin.id);
   });
+
+  it('a loopback authority on a port (the local sandbox) makes no discovery request either', async () => {
+    const h = harness();
+    // msal matches known authorities by host and port: a bare hostname would send it to
+    // login.microsoftonline.com for instance discovery, which disableNetConnect refuses.
+    const sandbox = 'https://127.0.0.1:4010';
+    nock(sandbox)
+      .post(`/${tenantId}/oauth2/v2.0/token`)
+      .query(true)
+      .reply(200, { token_type: 'Bearer', expires_in: 3599, access_token: accessToken });
+    h.crm().get(`${webApi}/WhoAmI`).reply(200, whoAmI);
+    h.crm().get(appUserPath).query(true).reply(200, applicationUserRecord());
+    const check = await validate({ authorityHost: sandbox, impersonateAgents: false });
+    expect(check.connectionUser.id).toBe(users.admin.id);
+  });
 });

@@ -49,6 +49,38 @@ describe('dynamics: organization URL', () => {
   });
 });
 
+describe('dynamics: a local sandbox on a loopback address', () => {
+  it.each([
+    ['https://127.0.0.1:4010', 'https://127.0.0.1:4010'],
+    ['https://127.0.0.1:4010/api/data/v9.2/', 'https://127.0.0.1:4010'],
+    ['https://LOCALHOST:4010/', 'https://localhost:4010'],
+    ['https://[::1]:4010', 'https://[::1]:4010'],
+    ['http://127.0.0.1:4010', 'http://127.0.0.1:4010'],
+  ])('the organization URL %s is kept as its origin %s', (input, expected) => {
+    expect(normaliseOrganizationUrl(input)).toBe(expected);
+    expect(parse({ organizationUrl: input }).data?.organizationUrl).toBe(expected);
+  });
+
+  it.each([
+    '127.0.0.1:4010',
+    'https://10.0.0.8:4010',
+    'https://127.0.0.2:4010',
+    'https://user:pass@127.0.0.1:4010',
+  ])('%s is not a loopback sandbox: refused', (input) => {
+    expect(normaliseOrganizationUrl(input)).toBeUndefined();
+    expect(messageOf({ organizationUrl: input })).toContain('loopback address');
+  });
+
+  it('the authority host accepts a loopback sandbox over https only, since msal-node accepts no other', () => {
+    expect(parse({ authorityHost: 'https://127.0.0.1:4010/' }).data?.authorityHost).toBe(
+      'https://127.0.0.1:4010',
+    );
+    expect(parse({ authorityHost: 'https://[::1]:4010' }).data?.authorityHost).toBe('https://[::1]:4010');
+    expect(messageOf({ authorityHost: 'http://127.0.0.1:4010' })).toContain('msal-node accepts only https');
+    expect(messageOf({ authorityHost: 'not a url' })).toContain('https://');
+  });
+});
+
 describe('dynamics: application credentials', () => {
   it.each(['common', 'organizations', 'Consumers'])(
     'refuses the shared authority %s as the tenant',

@@ -1,3 +1,5 @@
+import { loopbackOrigin } from '@crm-connect/core';
+
 /**
  * The org's My Domain URL, which is where admins sign in and where the OAuth endpoints live.
  * Host forms and the Lightning ↔ My Domain mapping follow Salesforce's domain formats
@@ -30,10 +32,14 @@ export type LoginUrlCheck =
 
 /**
  * Checks a login URL as an admin typed it. Accepted: `https://` + a My Domain host, nothing
- * after it but an optional `/`. Stored as `https://host` in lowercase.
+ * after it but an optional `/`. Stored as `https://host` in lowercase. A local sandbox
+ * (`@crm-connect/sandbox`) on a loopback address, its scheme written out, is stored as its
+ * origin (`http://127.0.0.1:4010`): the only host allowed a port or plain http.
  */
 export function checkLoginUrl(input: string): LoginUrlCheck {
   const value = input.trim();
+  const sandbox = loopbackOrigin(value);
+  if (sandbox !== undefined) return { ok: true, url: sandbox };
   const parsed = parseUrl(value);
   if (parsed === undefined) {
     return { ok: false, message: `"${value}" is not a URL; enter your org's My Domain URL, ${example}.` };

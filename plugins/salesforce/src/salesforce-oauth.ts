@@ -3,6 +3,7 @@ import {
   AuthorizationError,
   ConfigurationError,
   type CrmConnectError,
+  isLoopbackHost,
   RateLimitedError,
   type Redactor,
   TransportError,
@@ -34,17 +35,31 @@ export interface OAuthClientConfig {
 /** Salesforce's own hosts: tokens are only ever sent to an instance or identity URL on one of them. */
 const salesforceHost = /(^|\.)(salesforce\.com|force\.com|salesforce\.mil|sfcrmproducts\.cn)$/;
 const salesforceUrl = z.url({ protocol: /^https$/, hostname: salesforceHost });
+/** A local sandbox's instance and identity URLs: loopback, over http or https. */
+const loopbackUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((value) => isLoopbackHost(new URL(value).hostname));
 
-const tokenResponseSchema = z.object({
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1).optional(),
-  instance_url: salesforceUrl,
-  /** The identity URL: https://login.salesforce.com/id/{orgId}/{userId}. */
-  id: salesforceUrl,
-  issued_at: z.string().optional(),
-  scope: z.string().optional(),
-});
-export type SalesforceToken = z.infer<typeof tokenResponseSchema>;
+/**
+ * The token response. Its instance and identity URLs must be on Salesforce's hosts; only a
+ * login URL on a loopback address (a local sandbox) may name loopback ones, so a real org's
+ * tokens never go anywhere else.
+ */
+function tokenResponseSchema(loginUrl: string) {
+  const allowed = isLoopbackHost(new URL(loginUrl).hostname)
+    ? z.union([salesforceUrl, loopbackUrl])
+    : salesforceUrl;
+  return z.object({
+    access_token: z.string().min(1),
+    refresh_token: z.string().min(1).optional(),
+    instance_url: allowed,
+    /** The identity URL: https://login.salesforce.com/id/{orgId}/{userId}. */
+    id: allowed,
+    issued_at: z.string().optional(),
+    scope: z.string().optional(),
+  });
+}
+export type SalesforceToken = z.infer<ReturnType<typeof tokenResponseSchema>>;
 
 /** The org and user a token was issued for, read from its identity URL. */
 export interface TokenOwner {
@@ -155,7 +170,7 @@ function jsforceConfig(config: Omit<OAuthClientConfig, 'timeoutMs' | 'redactor'>
 }
 
 function parseToken(config: OAuthClientConfig, raw: unknown): SalesforceToken {
-  const parsed = tokenResponseSchema.safeParse(raw);
+  const parsed = tokenResponseSchema(config.loginUrl).safeParse(raw);
   if (!parsed.success) {
     throw new AuthenticationError(
       'salesforce: the token endpoint answered without an access token, or with an instance or identity URL outside Salesforce; check that the login URL is your My Domain URL.',

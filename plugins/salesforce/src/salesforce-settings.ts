@@ -2,6 +2,7 @@ import {
   type Availability,
   ConfigurationError,
   commonSettingsShape,
+  loopbackOrigin,
   optionalText,
   type PluginCapabilities,
   type SettingsDefinition,
@@ -48,8 +49,14 @@ export const adminConnectionSchema = z.object({
   email: z.string().optional(),
   /** The org the admin signed in to, 15 characters. */
   orgId: z.string().regex(/^00D[A-Za-z0-9]{12}$/, 'must be a 15-character org ID (00D…)'),
-  /** Where the org's API lives (`instance_url` of the token response). */
-  instanceUrl: z.url({ protocol: /^https$/ }),
+  /** Where the org's API lives (`instance_url` of the token response): https, or a local sandbox's loopback origin. */
+  instanceUrl: z
+    .string()
+    .refine(
+      (value) =>
+        loopbackOrigin(value) !== undefined || z.url({ protocol: /^https$/ }).safeParse(value).success,
+      'must be an https URL (the instance_url Salesforce returned), or a local sandbox on a loopback address',
+    ),
   status: z.enum(['active', 'inactive']),
   /** When the admin linked the account (ISO 8601). */
   linkedAt: z.iso.datetime({ offset: true }),

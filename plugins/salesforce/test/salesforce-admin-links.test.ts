@@ -304,6 +304,57 @@ describe('salesforce admin linking: the callback', () => {
     expect(await store.get({ orgId, userId: users.admin.id })).toBeUndefined();
   });
 
+  it("a real org's token response naming a loopback instance URL is refused: only a sandbox login URL allows one", async () => {
+    const { plugin, store } = setup();
+    const started = plugin.admin.start(unlinked, { redirectUri });
+    nock(origin)
+      .post('/services/oauth2/token')
+      .reply(200, {
+        ...tokenResponse(newAccessToken, users.admin.id, { refresh_token: newRefreshToken }),
+        instance_url: 'http://127.0.0.1:4010',
+      });
+    const error = await plugin.admin
+      .complete(unlinked, {
+        callback: { code, state: started.state },
+        state: started.state,
+        codeVerifier: started.codeVerifier,
+        redirectUri,
+        context,
+      })
+      .catch((caught: unknown) => caught);
+    expect((error as Error).message).toContain('outside Salesforce');
+    expect(await store.get({ orgId, userId: users.admin.id })).toBeUndefined();
+  });
+
+  it('a loopback login URL (a local sandbox): its loopback instance and identity URLs are used', async () => {
+    const { plugin, store } = setup();
+    const sandbox = 'http://127.0.0.1:4010';
+    const local = { ...unlinked, loginUrl: `${sandbox}/` };
+    const started = plugin.admin.start(local, { redirectUri });
+    expect(started.url.startsWith(`${sandbox}/services/oauth2/authorize?`)).toBe(true);
+    nock(sandbox)
+      .post('/services/oauth2/token')
+      .reply(200, {
+        ...tokenResponse(newAccessToken, users.admin.id, { refresh_token: newRefreshToken }),
+        instance_url: sandbox,
+        id: `${sandbox}/id/${orgId18}/${users.admin.id}`,
+      });
+    nock(sandbox)
+      .get(`/id/${orgId18}/${users.admin.id}`)
+      .matchHeader('authorization', `Bearer ${newAccessToken}`)
+      .reply(200, identityResponse(users.admin));
+    const result = await plugin.admin.complete(local, {
+      callback: { code, state: started.state },
+      state: started.state,
+      codeVerifier: started.codeVerifier,
+      redirectUri,
+      context,
+    });
+    expect(result.connection).toMatchObject({ userId: users.admin.id, instanceUrl: sandbox });
+    expect(result.settings.loginUrl).toBe(sandbox);
+    expect(await store.get({ orgId, userId: users.admin.id })).toMatchObject({ status: 'active' });
+  });
+
   it('refuses a callback whose state does not match, before any request', async () => {
     const { plugin } = setup();
     const started = plugin.admin.start(unlinked, { redirectUri });

@@ -83,6 +83,37 @@ describe('salesforce login URL', () => {
   });
 });
 
+describe('salesforce: a local sandbox on a loopback address', () => {
+  it.each([
+    ['http://127.0.0.1:4010', 'http://127.0.0.1:4010'],
+    ['http://127.0.0.1:4010/', 'http://127.0.0.1:4010'],
+    ['https://LOCALHOST:4010', 'https://localhost:4010'],
+    ['http://[::1]:4010', 'http://[::1]:4010'],
+  ])('accepts the login URL %s, stored as its origin %s', (input, stored) => {
+    expect(checkLoginUrl(input)).toEqual({ ok: true, url: stored });
+    expect(salesforceSettingsSchema.parse({ ...settings, loginUrl: input }).loginUrl).toBe(stored);
+  });
+
+  it.each(['127.0.0.1:4010', 'http://10.0.0.8:4010', 'http://user:pass@127.0.0.1:4010'])(
+    'refuses %s: not a loopback URL with its scheme written out',
+    (input) => {
+      expect(checkLoginUrl(input)).toMatchObject({ ok: false });
+    },
+  );
+
+  it('an admin connection may name a loopback instance URL; plain http elsewhere is refused', () => {
+    const local = { ...adminConnection(users.admin), instanceUrl: 'http://127.0.0.1:4010' };
+    expect(
+      salesforceSettingsSchema.parse({ ...settings, adminConnections: [local] }).adminConnections?.[0]
+        ?.instanceUrl,
+    ).toBe('http://127.0.0.1:4010');
+    const plain = { ...adminConnection(users.admin), instanceUrl: 'http://acme.my.salesforce.com' };
+    expect(salesforceSettingsSchema.safeParse({ ...settings, adminConnections: [plain] }).success).toBe(
+      false,
+    );
+  });
+});
+
 describe('salesforce settings schema', () => {
   it('stores an 18-character org ID as 15 characters and fills the defaults', () => {
     const parsed = salesforceSettingsSchema.parse({ ...settings, orgId: '00Dxx0000001gPLEAY' });
