@@ -21,8 +21,9 @@ checks every record in the sandbox's own store.
 Options:
   --crm <names>   comma-separated CRMs to run (default: ${demoCrms.map((crm) => crm.id).join(',')})
   --seed <n>      seed of the random source for the legacy random-agent rule (default 7)
-  --faults        inject a 429, a 503 and a connection dropped after the write into each CRM's
-                  record creation, to show that every interaction still yields exactly one record
+  --faults        inject a 429 (not for Salesforce, whose limit answer is a non-retryable 403), a 503
+                  and a connection dropped after the write into each CRM's record creation, to show
+                  that every interaction still yields exactly one record
   -h, --help      show this help
 
 Exit codes: 0 every expected record present and owned as expected, 1 a record missing or wrong, 2 wrong command.
@@ -77,7 +78,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<E
 /** The hard cases, once each per pass: a rate limit, a server error, and a write committed whose answer is lost. */
 function injectFaults(crm: RunningDemoCrm): void {
   for (const route of crm.createRoutes) {
-    crm.faults.inject({ kind: 'rate-limit', route, retryAfterSeconds: 0.2 });
+    if (crm.rateLimitRetryable) crm.faults.inject({ kind: 'rate-limit', route, retryAfterSeconds: 0.2 });
     crm.faults.inject({ kind: 'server-error', route, status: 503, skip: 1 });
     crm.faults.inject({ kind: 'drop', route, when: 'after-handling', skip: 2 });
   }
