@@ -32,7 +32,15 @@ export const endUserSchema = z
       .string()
       .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15555550100')
       .optional(),
-    externalId: z.string().trim().min(1).max(255).optional(),
+    externalId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      // Plugins put it in URLs (encodeURIComponent throws a URIError on a lone surrogate) and UTF-8
+      // turns every lone surrogate into U+FFFD, so two different ids would find the same customer.
+      .refine((value) => !/\p{Surrogate}/u.test(value), 'must be well-formed text (no lone UTF-16 surrogate)')
+      .optional(),
   })
   .refine((user) => user.email || user.phone || user.externalId || user.name, {
     message: 'needs at least one of name, email, phone or externalId',

@@ -19,8 +19,17 @@ export interface Redactor {
 }
 
 function wireForms(secret: string): string[] {
-  const forms = new Set([secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')]);
+  const forms = new Set([secret, urlEncoded(secret), Buffer.from(secret).toString('base64')]);
   return [...forms].filter((form) => form.length >= minimumSecretLength);
+}
+
+/** The URL-encoded form; a secret holding a lone surrogate has none (`encodeURIComponent` throws a URIError). */
+function urlEncoded(secret: string): string {
+  try {
+    return encodeURIComponent(secret);
+  } catch {
+    return secret;
+  }
 }
 
 export function createRedactor(initialSecrets: Iterable<string | undefined | null> = []): Redactor {

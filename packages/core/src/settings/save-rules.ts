@@ -94,7 +94,9 @@ export async function saveSettings<TSchema extends z.ZodObject>(
       const unreachable = error.retryable;
       credentials = unreachable ? 'unverified' : 'invalid';
       for (const group of groups) {
-        for (const field of group.fields) candidate[field] = previous?.[field];
+        // Nothing saved before: the field's schema default (an authority host), never a hole in the settings.
+        for (const field of group.fields)
+          candidate[field] = previous?.[field] ?? defaultOf(definition, field);
         errors.push({
           path: group.id,
           message: unreachable
@@ -224,6 +226,16 @@ function parseFieldByField<TSchema extends z.ZodObject>(
     candidate[field] = previous?.[field] ?? schema.safeParse(undefined).data;
   }
   return candidate;
+}
+
+/** What the schema gives a field left out: its default, or `undefined` for an optional field. */
+function defaultOf<TSchema extends z.ZodObject>(
+  definition: SettingsDefinition<TSchema>,
+  field: string,
+): unknown {
+  const schema = (definition.schema.shape as Record<string, z.ZodType>)[field];
+  const parsed = schema?.safeParse(undefined);
+  return parsed?.success === true ? parsed.data : undefined;
 }
 
 function applicableGroups<TSettings>(

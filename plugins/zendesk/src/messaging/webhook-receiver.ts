@@ -135,7 +135,9 @@ function legacyVersion(body: Record<string, unknown>): string | undefined {
   const webhook = body.webhook;
   if (typeof webhook === 'object' && webhook !== null && 'version' in webhook) {
     const { version } = webhook as { version: unknown };
-    return version === 'v2' ? undefined : String(version);
+    if (version === 'v2') return undefined;
+    // Not String(): a JSON object whose own `toString` is not a function makes it throw.
+    return typeof version === 'string' ? version : JSON.stringify(version);
   }
   if ('trigger' in body || 'appUser' in body) return typeof body.version === 'string' ? body.version : 'v1';
   return undefined;
