@@ -46,16 +46,21 @@ export function createAgentDirectory(options: AgentDirectoryOptions): AgentDirec
   // Read the clock through the global at call time (lru-cache would keep the object it saw at load).
   const perf = { now: () => performance.now() };
   // lru-cache's fetch() also collapses concurrent lookups of one email into one CRM call.
+  // `ignoreFetchAbort`: clear() (after the CRM refused an owner) or an eviction must not fail the
+  // lookups other events are awaiting (lru-cache would reject them with an untyped "deleted"
+  // error); they get what the CRM answered, which is not cached after a clear.
   const byEmail = new LRUCache<string, CachedLookup>({
     max: options.maxEntries ?? 5_000,
     ttl,
     perf,
+    ignoreFetchAbort: true,
     fetchMethod: async (email) => ({ user: (await options.lookup.findUserByEmail(email)) ?? null }),
   });
   const pool = new LRUCache<'pool', { users: readonly CrmUser[] }>({
     max: 1,
     ttl,
     perf,
+    ignoreFetchAbort: true,
     fetchMethod: async () => ({
       users: (await options.lookup.listAssignableUsers()).filter((user) => user.active),
     }),

@@ -104,6 +104,31 @@ describe('agent identification', () => {
     expect(lookup.findUserByEmail).toHaveBeenCalledTimes(21);
   });
 
+  it('clear() while lookups are under way lets them finish with what the CRM answered, uncached', async () => {
+    // The connector clears the directory when the CRM refuses an owner; other events may be
+    // awaiting a lookup at that moment (found by the fault matrix: lru-cache rejected them with an
+    // untyped "deleted" error, which reached the platform).
+    let answer: (user: CrmUser | undefined) => void = () => {};
+    const lookup = {
+      findUserByEmail: vi.fn(() => new Promise<CrmUser | undefined>((resolve) => (answer = resolve))),
+      listAssignableUsers: vi.fn(async () => [ann]),
+    } satisfies UserLookup;
+    const directory = createAgentDirectory({ lookup });
+    const pending = directory.identify({ id: 'p1', emails: ['ann@acme.test'] });
+    const poolPending = directory.assignablePool();
+    directory.clear();
+    answer(ann);
+    await expect(pending).resolves.toEqual({ status: 'identified', user: ann });
+    await expect(poolPending).resolves.toEqual([ann]);
+    // What was fetched before the clear is not kept: the next event asks the CRM again.
+    lookup.findUserByEmail.mockResolvedValueOnce(gone);
+    await expect(directory.identify({ id: 'p1', emails: ['ann@acme.test'] })).resolves.toEqual({
+      status: 'deactivated',
+      user: gone,
+    });
+    expect(lookup.findUserByEmail).toHaveBeenCalledTimes(2);
+  });
+
   it('the random pool holds only active users and is cached', async () => {
     const lookup = crmDirectory([ann, gone]);
     const directory = createAgentDirectory({ lookup });

@@ -19,6 +19,14 @@ describe('redaction by value', () => {
     expect(redactor.redact('x abcd1234-extended y')).toBe(`x ${REDACTED} y`);
   });
 
+  it('a secret that is the base64 form of another still gets forms of its own when added', () => {
+    const first = 'abcd1234';
+    const second = Buffer.from(first).toString('base64');
+    const redactor = createRedactor([first]).add(second).add(second);
+    expect(redactor.redact(`b64 ${encodeURIComponent(second)}`)).toBe(`b64 ${REDACTED}`);
+    expect(redactor.redact(`b64 ${Buffer.from(second).toString('base64')}`)).toBe(`b64 ${REDACTED}`);
+  });
+
   it('ignores empty and very short values instead of mangling every message', () => {
     const redactor = createRedactor(['', undefined, null, 'ab']);
     expect(redactor.redact('abc ab')).toBe('abc ab');

@@ -7,7 +7,8 @@ import type { DynamicsCredentials } from './dynamics-settings.js';
 /**
  * Application tokens for Dataverse: the client-credentials grant through msal-node, one
  * ConfidentialClientApplication per tenant + application (shared by every connection in the
- * process), tokens served from msal's cache, and cold-cache requests collapsed into one.
+ * process), tokens served from a memo until msal would renew them (then from msal's cache), and
+ * cold-cache requests collapsed into one.
  * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
  */
 
@@ -18,8 +19,8 @@ const builtInAuthorityHosts = new Set([
   'login.chinacloudapi.cn',
 ]);
 
-/** A forced refresh newer than this serves every 401 that raced it: one refresh per burst. */
-const refreshCoalescingMs = 10_000;
+/** A token is served from the source's own memo until this long before it expires: msal's default renewal offset. */
+const renewBeforeExpiryMs = 5 * 60_000;
 
 export interface TokenSource {
   /**
@@ -27,8 +28,11 @@ export interface TokenSource {
    * save, the refresh after a 401). Concurrent callers share one token request. Throws typed errors.
    */
   accessToken(organizationUrl: string, options: { fresh: boolean; timeoutMs: number }): Promise<string>;
-  /** Forces a new token unless one was forced moments ago (a burst of 401s refreshes once). */
-  refresh(organizationUrl: string, timeoutMs: number): Promise<void>;
+  /**
+   * After a 401 with `refused`: forces a new token, unless `refused` has been replaced already (a
+   * burst of 401s with one revoked token refreshes once; a later 401 with the new token refreshes again).
+   */
+  refresh(organizationUrl: string, timeoutMs: number, refused: string | undefined): Promise<void>;
 }
 
 interface RegisteredSource {
@@ -82,9 +86,16 @@ function createTokenSource(credentials: DynamicsCredentials): TokenSource {
   const application = new ConfidentialClientApplication(msalConfiguration(credentials));
   // One request in flight per scope and kind: msal itself does not collapse cold-cache requests.
   const inFlight = new Map<string, Promise<string>>();
-  const lastForcedAt = new Map<string, number>();
+  // msal answers from its cache at ~0.15 ms a call (cache keys, logging, expiry checks), which is
+  // most of the plugin's cost per request: the token msal returned is kept here until msal would
+  // renew it itself, so steady traffic does not ask msal at all.
+  const memo = new Map<string, { token: string; renewAt: number; acquisition: number }>();
+  // Numbers each acquisition, so one that finishes late never replaces a newer token (a forced one) in the memo.
+  let acquisitions = 0;
 
   async function acquire(scope: string, fresh: boolean, timeoutMs: number): Promise<string> {
+    acquisitions += 1;
+    const acquisition = acquisitions;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -109,7 +120,11 @@ function createTokenSource(credentials: DynamicsCredentials): TokenSource {
           pluginId: 'dynamics',
         });
       }
-      if (fresh) lastForcedAt.set(scope, Date.now());
+      const expiresAt = result.expiresOn?.getTime();
+      if (expiresAt !== undefined && (memo.get(scope)?.acquisition ?? 0) < acquisition) {
+        const renewAt = Math.min(expiresAt - renewBeforeExpiryMs, result.refreshOn?.getTime() ?? expiresAt);
+        memo.set(scope, { token: result.accessToken, renewAt, acquisition });
+      }
       return result.accessToken;
     } catch (error) {
       throw isCrmConnectError(error) ? error : tokenErrorToCrmError(error, credentials);
@@ -127,18 +142,28 @@ function createTokenSource(credentials: DynamicsCredentials): TokenSource {
     return started;
   }
 
+  function accessToken(organizationUrl: string, options: { fresh: boolean; timeoutMs: number }) {
+    const scope = `${organizationUrl}/.default`;
+    // A forced request under way makes any cached token suspect: wait for the new one.
+    const forced = inFlight.get(`fresh ${scope}`);
+    if (forced !== undefined && !options.fresh) return forced;
+    const remembered = memo.get(scope);
+    if (!options.fresh && remembered !== undefined && Date.now() < remembered.renewAt) {
+      return Promise.resolve(remembered.token);
+    }
+    return shared(scope, options.fresh, options.timeoutMs);
+  }
+
   return {
-    accessToken(organizationUrl, options) {
+    accessToken,
+    async refresh(organizationUrl, timeoutMs, refused) {
+      // Compared by token, not by time: a window ("refreshed moments ago") would resend a token
+      // revoked again within it, and fail (found by the fault matrix, tokens revoked seconds apart).
+      const current = await accessToken(organizationUrl, { fresh: false, timeoutMs });
+      if (refused !== undefined && current !== refused) return;
       const scope = `${organizationUrl}/.default`;
-      // A forced request under way makes any cached token suspect: wait for the new one.
-      const forced = inFlight.get(`fresh ${scope}`);
-      if (forced !== undefined && !options.fresh) return forced;
-      return shared(scope, options.fresh, options.timeoutMs);
-    },
-    async refresh(organizationUrl, timeoutMs) {
-      const scope = `${organizationUrl}/.default`;
-      const forcedAt = lastForcedAt.get(scope);
-      if (forcedAt !== undefined && Date.now() - forcedAt < refreshCoalescingMs) return;
+      // The token that failed is never served from the memo again.
+      memo.delete(scope);
       await shared(scope, true, timeoutMs);
     },
   };

@@ -39,22 +39,27 @@ export function createDynamicsApi(settings: DynamicsSettings, context: PluginCon
   const tokens: TokenSource = tokenSourceFor(credentials);
   const { organizationUrl } = credentials;
   const timeoutMs = context.http.timeoutMs ?? 30_000;
-  const auth: AuthProvider = {
-    async headers() {
-      const token = await tokens.accessToken(organizationUrl, { fresh: false, timeoutMs });
-      context.redactor.add(token);
-      return { Authorization: `Bearer ${token}` };
-    },
-    // A 401 means the token was revoked or expired early: one forced refresh, then one resend.
-    async refresh() {
-      await tokens.refresh(organizationUrl, timeoutMs);
-      return true;
-    },
+  // Credentials for one request: it remembers the token it sent, so that a 401 replaces that token
+  // only, not a newer one another request's 401 already got.
+  const authForRequest = (): AuthProvider => {
+    let sent: string | undefined;
+    return {
+      async headers() {
+        sent = await tokens.accessToken(organizationUrl, { fresh: false, timeoutMs });
+        context.redactor.add(sent);
+        return { Authorization: `Bearer ${sent}` };
+      },
+      // A 401 means the token was revoked or expired early: one refresh, then one resend.
+      async refresh() {
+        await tokens.refresh(organizationUrl, timeoutMs, sent);
+        return true;
+      },
+    };
   };
-  const http = createHttpClient({
+  const client = createHttpClient({
     pluginId: 'dynamics',
     baseUrl: `${organizationUrl}${webApiPath}`,
-    auth,
+    auth: authForRequest(),
     budget: context.rateBudgets.forAccount(
       `dynamics:${organizationUrl}:${credentials.clientId}`,
       serviceProtection,
@@ -67,6 +72,10 @@ export function createDynamicsApi(settings: DynamicsSettings, context: PluginCon
     // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#http-headers
     defaultHeaders: { Accept: 'application/json', 'OData-MaxVersion': '4.0', 'OData-Version': '4.0' },
   });
+  const http: HttpClient = {
+    baseUrl: client.baseUrl,
+    request: (options) => client.request({ ...options, auth: options.auth ?? authForRequest() }),
+  };
   return {
     settings,
     credentials,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { ConfidentialClientApplication } from '@azure/msal-node';
 import { type CrmConnection, isCrmConnectError } from '@crm-connect/core';
 import { useHarness } from '@crm-connect/testkit';
 import nock from 'nock';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dynamics } from '../src/index.js';
 import {
   authorityHost,
@@ -74,6 +75,46 @@ describe('dynamics: application tokens', () => {
     expect(app.tokenRequests()).toBe(1);
   }, 30_000);
 
+  it('steady traffic reuses the token without asking msal again (its cache lookup costs ~0.15 ms a call)', async () => {
+    const h = harness();
+    const app = freshApp('eyJ.memo-token.sig');
+    h.crm()
+      .patch(`${webApi}/incidents(${caseId})`)
+      .matchHeader('authorization', 'Bearer eyJ.memo-token.sig')
+      .times(50)
+      .reply(204, '');
+    const msal = vi.spyOn(ConfidentialClientApplication.prototype, 'acquireTokenByClientCredential');
+    const connection = app.connection();
+
+    for (let write = 0; write < 50; write += 1) await assign(connection);
+    expect(msal).toHaveBeenCalledTimes(1);
+    expect(app.tokenRequests()).toBe(1);
+  });
+
+  it('a new token is requested when msal would renew it, five minutes before it expires', async () => {
+    const h = harness();
+    const app = freshApp('eyJ.first-lifetime.sig', 'eyJ.second-lifetime.sig');
+    h.crm()
+      .patch(`${webApi}/incidents(${caseId})`)
+      .matchHeader('authorization', 'Bearer eyJ.first-lifetime.sig')
+      .reply(204, '');
+    h.crm()
+      .patch(`${webApi}/incidents(${caseId})`)
+      .matchHeader('authorization', 'Bearer eyJ.second-lifetime.sig')
+      .reply(204, '');
+    const connection = app.connection();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      await assign(connection);
+      // The token lives 3,599 s: 56 minutes later it is within msal's five-minute renewal offset.
+      vi.setSystemTime(Date.now() + 56 * 60_000);
+      await assign(connection);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(app.tokenRequests()).toBe(2);
+  });
+
   it('a 401 gets one forced token refresh, then the request is sent again with the new token', async () => {
     const h = harness();
     const app = freshApp('eyJ.revoked.sig', 'eyJ.renewed.sig');
@@ -121,6 +162,31 @@ describe('dynamics: application tokens', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => assign(connection)));
     expect(results).toHaveLength(20);
     expect(app.tokenRequests()).toBe(2);
+  });
+
+  it('a token revoked again moments after a refresh is refreshed again (not served as "just refreshed")', async () => {
+    // Found by the fault matrix: with refreshes coalesced by time (10 s), a second revocation within
+    // that window resent the revoked token and failed every write with an authentication error.
+    const h = harness();
+    const app = freshApp('eyJ.first-revoked.sig', 'eyJ.second-revoked.sig', 'eyJ.third.sig');
+    // Interceptors of one token answer in order: the second token works once, then is revoked too.
+    const answers: [string, number][] = [
+      ['eyJ.first-revoked.sig', 401],
+      ['eyJ.second-revoked.sig', 204],
+      ['eyJ.second-revoked.sig', 401],
+      ['eyJ.third.sig', 204],
+    ];
+    for (const [token, status] of answers) {
+      h.crm()
+        .patch(`${webApi}/incidents(${caseId})`)
+        .matchHeader('authorization', `Bearer ${token}`)
+        .reply(status, '');
+    }
+    const connection = app.connection();
+
+    await expect(assign(connection)).resolves.toEqual({ attempts: 2 });
+    await expect(assign(connection)).resolves.toEqual({ attempts: 2 });
+    expect(app.tokenRequests()).toBe(3);
   });
 
   it('a changed application key gets its own msal client: no token issued to the old key is reused', async () => {

@@ -1,4 +1,4 @@
-import type { EndUser, RetryOptions } from '@crm-connect/core';
+import type { EndUser, PluginContext } from '@crm-connect/core';
 import { z } from 'zod';
 import type { KustomerClient } from './kustomer-client.js';
 import { createOnce } from './kustomer-create-once.js';
@@ -48,13 +48,13 @@ export async function findCustomer(client: KustomerClient, endUser: EndUser): Pr
 export async function findOrCreateCustomer(
   client: KustomerClient,
   endUser: EndUser,
-  retry: RetryOptions | undefined,
+  http: PluginContext['http'],
 ): Promise<CustomerResult> {
   const existing = await findCustomer(client, endUser);
   if (existing !== undefined) return { customerId: existing, created: false, attempts: 0 };
   const identifiable = lookupPaths(endUser).length > 0;
   const result = await createOnce({
-    retry,
+    http,
     lookup: identifiable ? () => findCustomer(client, endUser) : undefined,
     create: async () => {
       // https://developer.kustomer.com/kustomer-api-docs/reference/createacustomer

@@ -1,4 +1,4 @@
-import type { RetryOptions } from '@crm-connect/core';
+import type { PluginContext } from '@crm-connect/core';
 import { z } from 'zod';
 import type { KustomerClient } from './kustomer-client.js';
 import { createOnce } from './kustomer-create-once.js';
@@ -81,7 +81,7 @@ export async function addConversationNote(
     /** Look for the note before writing it: the conversation existed already (a redelivered event). */
     findFirst: boolean;
   },
-  retry: RetryOptions | undefined,
+  http: PluginContext['http'],
 ): Promise<number> {
   const { conversationId } = note;
   const parts = splitNote(note.body);
@@ -91,7 +91,7 @@ export async function addConversationNote(
     const lookup = () => findNote(client, conversationId, externalId, part);
     if (note.findFirst && (await lookup()) !== undefined) continue;
     const result = await createOnce({
-      retry,
+      http,
       lookup,
       create: async () => {
         // https://developer.kustomer.com/kustomer-api-docs/reference/createanotewithinconversation

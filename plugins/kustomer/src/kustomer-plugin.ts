@@ -24,15 +24,15 @@ export function kustomer(): KustomerPlugin {
     validateCredentials: validateKustomerCredentials,
     connect(settings, context) {
       const client = createKustomerClient(requireCredentials(settings), context);
-      const retry = context.http.retry;
+      const { http } = context;
       return {
         connectionUser: async () => (await client.identity()).user,
         findUserByEmail: (email) => findUserByEmail(client, email),
         listAssignableUsers: () => listAssignableUsers(client),
-        createTicket: (input) => createConversation(client, input, retry),
+        createTicket: (input) => createConversation(client, input, http),
         findTicket: (interactionId) => findConversation(client, interactionId),
         changeOwner: (input) => assignConversation(client, input),
-        addNote: (input) => addNote(client, input, retry),
+        addNote: (input) => addNote(client, input, http),
       };
     },
   });

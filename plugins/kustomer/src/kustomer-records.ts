@@ -6,7 +6,7 @@ import {
   type CreateTicketResult,
   type CrmUser,
   OwnerRejectedError,
-  type RetryOptions,
+  type PluginContext,
   type TicketRef,
   type WriteResult,
 } from '@crm-connect/core';
@@ -68,14 +68,14 @@ export async function findConversation(
 export async function createConversation(
   client: KustomerClient,
   input: CreateTicketInput,
-  retry: RetryOptions | undefined,
+  http: PluginContext['http'],
 ): Promise<CreateTicketResult> {
   const { event } = input;
   const note = (conversationId: string, findFirst: boolean) =>
     addConversationNote(
       client,
       { conversationId, body: input.description, key: `${input.idempotencyKey}:description`, findFirst },
-      retry,
+      http,
     );
 
   const existing = await findConversation(client, event.interactionId);
@@ -83,10 +83,10 @@ export async function createConversation(
     // A redelivered event: the earlier attempt may have stopped before its note.
     return { ticket: existing, created: false, attempts: await note(existing.id, true) };
   }
-  const customer = await findOrCreateCustomer(client, event.endUser, retry);
+  const customer = await findOrCreateCustomer(client, event.endUser, http);
   const replyChannel = replyChannels[event.channel];
   const conversation = await createOnce({
-    retry,
+    http,
     lookup: () => findConversation(client, event.interactionId),
     create: async () => {
       // https://developer.kustomer.com/kustomer-api-docs/reference/createaconversation
@@ -143,12 +143,12 @@ export async function assignConversation(
 export async function addNote(
   client: KustomerClient,
   input: AddNoteInput,
-  retry: RetryOptions | undefined,
+  http: PluginContext['http'],
 ): Promise<WriteResult> {
   const attempts = await addConversationNote(
     client,
     { conversationId: input.ticket.id, body: input.body, key: input.idempotencyKey, findFirst: false },
-    retry,
+    http,
   );
   return { attempts };
 }

@@ -1,4 +1,4 @@
-import { isCrmConnectError } from '@crm-connect/core';
+import { createConnector, createRateBudgetRegistry, isCrmConnectError } from '@crm-connect/core';
 import {
   agentAssigned,
   chatStarted,
@@ -185,6 +185,49 @@ describe('kustomer: opening a conversation', () => {
       .post(`/v1/conversations/${conversationId}/notes`)
       .reply(201, (_uri, body) => noteBody('n1', conversationId, body as Body));
     const audit = await h.connector({ defaultUser: true }).handle(event);
+    expect(audit).toMatchObject({ outcome: 'created', recordId: conversationId });
+    expect(h.writes().filter((request) => request.path === '/v1/conversations')).toHaveLength(1);
+  });
+
+  it('a create that times out is looked up only once Kustomer had as long again to finish it: one conversation', async () => {
+    // Found by the fault matrix: the lookup ran the moment the create timed out, while Kustomer was
+    // still processing it, found nothing, and the create was sent again: two conversations.
+    const h = harness();
+    const event = chatStarted();
+    h.use(kustomerFixture.mocks.connectionUser);
+    h.crm().get(conversationLookup).reply(404, notFound);
+    h.crm().get(janeByEmail).reply(200, customerBody());
+    const timeoutMs = 200;
+    // Kustomer commits the conversation 300 ms after it arrives, beyond the client's timeout.
+    let committedAt = Number.POSITIVE_INFINITY;
+    h.crm()
+      .post('/v1/conversations', () => {
+        committedAt = Date.now() + 300;
+        return true;
+      })
+      .delay(300)
+      .reply(201, (_uri, body) => conversationBody(conversationId, body as Body));
+    h.crm()
+      .get(conversationLookup)
+      .reply(() =>
+        Date.now() >= committedAt
+          ? [200, conversationBody(conversationId, { externalId: event.interactionId })]
+          : [404, notFound],
+      );
+    h.crm()
+      .get(`/v1/conversations/${conversationId}/notes`)
+      .query(true)
+      .reply(200, { data: [], links: { next: null } });
+    h.crm()
+      .post(`/v1/conversations/${conversationId}/notes`)
+      .reply(201, (_uri, body) => noteBody('n1', conversationId, body as Body));
+    const connector = createConnector({
+      plugin: kustomerFixture.plugin,
+      settings: { ...kustomerFixture.settings, defaultUser: true },
+      rateBudgets: createRateBudgetRegistry(),
+      http: { retry: { initialDelayMs: 1, maxDelayMs: 5 }, timeoutMs },
+    });
+    const audit = await connector.handle(event);
     expect(audit).toMatchObject({ outcome: 'created', recordId: conversationId });
     expect(h.writes().filter((request) => request.path === '/v1/conversations')).toHaveLength(1);
   });

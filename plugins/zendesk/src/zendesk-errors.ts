@@ -2,6 +2,7 @@ import {
   AuthenticationError,
   AuthorizationError,
   bodyExcerpt,
+  ConflictError,
   CrmConnectError,
   CrmRejectedInputError,
   type ErrorResponse,
@@ -54,6 +55,12 @@ const credentialHints: Record<ZendeskAuthMode, { refused: string; forbidden: str
   },
 };
 
+/** The `error` of a Zendesk error body when it is a plain name (`RecordInvalid`, `IdempotentRequestError`). */
+function errorName(data: unknown): string | undefined {
+  const parsed = errorBodySchema.safeParse(data);
+  return parsed.success && typeof parsed.data.error === 'string' ? parsed.data.error : undefined;
+}
+
 function summarise(data: unknown, response: ErrorResponse): string {
   const parsed = errorBodySchema.safeParse(data);
   if (!parsed.success) return bodyExcerpt(response, 200);
@@ -94,6 +101,13 @@ export function zendeskErrorMapper(mode: ZendeskAuthMode) {
     if (status === 404) {
       return new NotFoundError(
         `${prefix} The ticket or user no longer exists in Zendesk (deleted, or merged into another ticket).`,
+        common,
+      );
+    }
+    if (status === 400 && errorName(response.data) === 'IdempotentRequestError') {
+      // The key was used before with another body: its ticket exists (Zendesk's answer is UNCONFIRMED).
+      return new ConflictError(
+        `${prefix} A ticket was created with this Idempotency-Key before, from a different request.`,
         common,
       );
     }

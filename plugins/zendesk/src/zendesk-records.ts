@@ -1,5 +1,6 @@
 import {
   type AuthProvider,
+  ConflictError,
   type CrmConnection,
   type CrmUser,
   type HttpResponse,
@@ -148,6 +149,23 @@ export function createZendeskRecords(
     return parts.map((body, index) => ({ body, key: `${key}:part-${index + 1}-of-${parts.length}` }));
   }
 
+  async function findTicket(interactionId: string): Promise<TicketRef | undefined> {
+    // https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#list-tickets
+    const response = await account.api.request({
+      method: 'GET',
+      path: '/api/v2/tickets',
+      query: { external_id: interactionId },
+      operation: 'find the ticket of an interaction',
+      auth: account.credentials.admin(),
+    });
+    const { tickets } = parseAnswer(ticketsSchema, response, 'find the ticket of an interaction');
+    // External ids need not be unique: the oldest ticket is the one the interaction opened.
+    const [oldest] = [...tickets].sort((a, b) =>
+      String(a.id).localeCompare(String(b.id), 'en', { numeric: true }),
+    );
+    return oldest === undefined ? undefined : ticketRef(oldest);
+  }
+
   return {
     async createTicket(input) {
       const { event } = input;
@@ -182,6 +200,14 @@ export function createZendeskRecords(
           },
         });
       } catch (error) {
+        // The key already created this interaction's ticket from another body (a redelivered event
+        // whose requester lookup now finds another end user with the same phone, found by the fault
+        // matrix): that ticket is the one.
+        if (error instanceof ConflictError) {
+          const existing = await findTicket(event.interactionId);
+          if (existing !== undefined)
+            return { ticket: existing, created: false, attempts: (error.attempts ?? 1) + 1 };
+        }
         throw asOwnerRejected(error, input.owner.id);
       }
       const ticket = ticketRef(parseAnswer(ticketSchema, response, 'create the ticket').ticket);
@@ -194,22 +220,7 @@ export function createZendeskRecords(
       };
     },
 
-    async findTicket(interactionId) {
-      // https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#list-tickets
-      const response = await account.api.request({
-        method: 'GET',
-        path: '/api/v2/tickets',
-        query: { external_id: interactionId },
-        operation: 'find the ticket of an interaction',
-        auth: account.credentials.admin(),
-      });
-      const { tickets } = parseAnswer(ticketsSchema, response, 'find the ticket of an interaction');
-      // External ids need not be unique: the oldest ticket is the one the interaction opened.
-      const [oldest] = [...tickets].sort((a, b) =>
-        String(a.id).localeCompare(String(b.id), 'en', { numeric: true }),
-      );
-      return oldest === undefined ? undefined : ticketRef(oldest);
-    },
+    findTicket,
 
     async changeOwner(input) {
       const auth = performerAuth(input.performer, input.interactionId, 'agent.assigned', 'change-owner');

@@ -193,6 +193,26 @@ describe('zendesk ticket creation', () => {
     expect(keys).toEqual([createKey(event.interactionId), createKey(event.interactionId)]);
   });
 
+  it('a replay whose body differs (the key was used with another request) finds the ticket the key created', async () => {
+    // Found by the fault matrix: a caller known by phone only, two end users with that phone (made
+    // by concurrent interactions), and a redelivery picking the other one as requester. Zendesk
+    // refuses the key with another body; the event must not fail, its ticket exists.
+    const event = chatStarted();
+    harness().use(mocks.connectionUser);
+    harness().crm().post('/api/v2/tickets').reply(400, {
+      error: 'IdempotentRequestError',
+      description: 'The Idempotency-Key was used before with a different request.',
+    });
+    harness()
+      .crm()
+      .get('/api/v2/tickets')
+      .query({ external_id: event.interactionId })
+      .reply(200, { tickets: [{ id: 35450, external_id: event.interactionId, requester_id: 360009876501 }] });
+    const audit = await harness().connector({ defaultUser: true }).handle(event);
+    expect(audit).toMatchObject({ outcome: 'existing', recordId: '35450', attempts: 2 });
+    expect(writes()).toHaveLength(1);
+  });
+
   it('Zendesk refusing the assignee: the default user takes the ticket (owner fallback)', async () => {
     harness().use(mocks.connectionUser);
     userFound(users.agent);

@@ -35,21 +35,23 @@ function createRateBudget(key: string, options: RateBudgetOptions): RateBudget {
   if (!Number.isInteger(resolved.requestsPerInterval) || resolved.requestsPerInterval < 1) {
     throw new RangeError(`Rate budget ${key}: requestsPerInterval must be a positive integer`);
   }
-  // p-queue's strict mode is a sliding window: never more than the cap in ANY window, so the
-  // budget holds even where a fixed-window counter would allow a double burst at the boundary.
-  const queue = new PQueue({
-    concurrency: resolved.maxConcurrency,
-    intervalCap: resolved.requestsPerInterval,
-    interval: resolved.intervalMs,
-    strict: true,
-  });
+  const window = createSlidingWindow(resolved.requestsPerInterval, resolved.intervalMs);
+  // p-queue keeps the concurrency cap, and its pause() the account-wide holds.
+  const queue = new PQueue({ concurrency: resolved.maxConcurrency });
   let holdUntil = 0;
   let holdTimer: NodeJS.Timeout | undefined;
 
   return {
     key,
     options: resolved,
-    schedule: (task) => queue.add(task),
+    async schedule(task) {
+      await window.enter();
+      try {
+        return await queue.add(task);
+      } finally {
+        window.leave();
+      }
+    },
     holdFor(ms) {
       const until = Date.now() + ms;
       if (ms <= 0 || until <= holdUntil) return;
@@ -61,7 +63,65 @@ function createRateBudget(key: string, options: RateBudgetOptions): RateBudget {
         queue.start();
       }, ms);
     },
-    load: () => ({ waiting: queue.size, inFlight: queue.pending }),
+    load: () => ({ waiting: window.waiting() + queue.size, inFlight: queue.pending }),
+  };
+}
+
+/**
+ * Never more than `cap` requests in any rolling window of `intervalMs`, where a request counts from
+ * when it is let in until `intervalMs` after it finished. The CRM counts a request when it arrives,
+ * which is somewhere between the two: counting from the answer rather than from the send means the
+ * CRM never sees more than the cap in a window, however differently the network delays two
+ * requests. (Counted from the send, a request sent early but delivered late shared the CRM's
+ * window with the one sent a window after it: `pnpm bench` saw 14 to 31 rate-limit answers in 600
+ * requests at a full budget.) The price is one answer time per window: 0.5 % of a minute for a
+ * 300 ms answer.
+ */
+function createSlidingWindow(cap: number, intervalMs: number) {
+  let inside = 0;
+  // When each finished request leaves the window, oldest first; entries before `expired` have left.
+  let leavesAt: number[] = [];
+  let expired = 0;
+  const waiters: Array<() => void> = [];
+  let timer: NodeJS.Timeout | undefined;
+
+  function letIn(): void {
+    const now = Date.now();
+    while (expired < leavesAt.length && (leavesAt[expired] ?? 0) <= now) expired += 1;
+    if (expired > 1_000 && expired * 2 > leavesAt.length) {
+      leavesAt = leavesAt.slice(expired);
+      expired = 0;
+    }
+    while (waiters.length > 0 && inside + leavesAt.length - expired < cap) {
+      inside += 1;
+      waiters.shift()?.();
+    }
+    const next = leavesAt[expired];
+    if (waiters.length > 0 && next !== undefined && timer === undefined) {
+      timer = setTimeout(
+        () => {
+          timer = undefined;
+          letIn();
+        },
+        Math.max(1, next - now),
+      );
+    }
+  }
+
+  return {
+    /** Resolves once the request may be sent. */
+    enter: () =>
+      new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        letIn();
+      }),
+    /** The request has its answer (or failed): its place frees up `intervalMs` from now. */
+    leave(): void {
+      inside -= 1;
+      leavesAt.push(Date.now() + intervalMs);
+      letIn();
+    },
+    waiting: () => waiters.length,
   };
 }
 

@@ -1,0 +1,23 @@
+/** Order statistics of timings. */
+
+export interface Summary {
+  /** How many samples. */
+  count: number;
+  median: number;
+  p95: number;
+}
+
+/**
+ * The `fraction` quantile by the nearest-rank method: a value that was actually measured, never an
+ * interpolation between two samples.
+ */
+export function quantile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) throw new RangeError('No samples');
+  const rank = Math.ceil(fraction * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
+}
+
+export function summarise(samples: readonly number[]): Summary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { count: sorted.length, median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
+}
