@@ -3,20 +3,32 @@ import { faultCrms } from './fault-crms.js';
 import { runCell } from './run-cell.js';
 
 /**
- * Runs one cell in its own process, forked by main.ts, and sends its result back. A process per
- * cell uses both cores and keeps cells apart: nothing process-wide (keep-alive sockets, msal
- * clients, rate budgets) carries over from one cell to the next.
- * Arguments: crm id, column id, interactions, seed.
+ * A process that runs the cells main.ts sends it, one at a time, and sends each result back.
+ * Several run at once to use every core; each cell has its own sandbox, connectors and rate
+ * budgets, so nothing but warmed-up code carries over from one cell to the next.
  */
-const [crmId, columnId, interactions, seed] = process.argv.slice(2);
-const definition = faultCrms.find((crm) => crm.id === crmId);
-const column = faultColumns.find((candidate) => candidate.id === columnId);
-if (definition === undefined || column === undefined || process.send === undefined) {
-  throw new Error(`cell-worker: unknown cell ${crmId} × ${columnId}, or not started by main.ts`);
+
+/** What main.ts asks a worker to run. */
+export interface CellRequest {
+  crm: string;
+  column: string;
+  interactions: number;
+  seed: number;
 }
-const result = await runCell(definition, column, {
-  interactions: Number(interactions),
-  concurrency: 16,
-  seed: Number(seed),
+
+/** Interactions in flight in one cell. */
+const concurrency = 16;
+
+process.on('message', async (request: CellRequest) => {
+  const definition = faultCrms.find((crm) => crm.id === request.crm);
+  const column = faultColumns.find((candidate) => candidate.id === request.column);
+  if (definition === undefined || column === undefined) {
+    throw new Error(`cell-worker: unknown cell ${request.crm} × ${request.column}`);
+  }
+  const result = await runCell(definition, column, {
+    interactions: request.interactions,
+    concurrency,
+    seed: request.seed,
+  });
+  process.send?.(result);
 });
-process.send(result, () => process.disconnect());

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { sandboxCertificatePath } from '@crm-connect/sandbox';
+import type { CellRequest } from './cell-worker.js';
 import type { FaultColumn } from './fault-columns.js';
 import type { FaultCrmDefinition } from './fault-crms.js';
 import type { MatrixCell } from './matrix-report.js';
@@ -10,7 +11,7 @@ export interface MatrixOptions {
   columns: readonly FaultColumn[];
   interactions: number;
   seed: number;
-  /** Cells run at once, one process each. */
+  /** Cells run at once, each in its own worker process. */
   parallel: number;
   /** A cell still running after this long is stopped and reported as failed. */
   cellTimeoutMs: number;
@@ -54,45 +55,61 @@ function brokenCell(
   };
 }
 
-function runCellProcess(
-  crm: FaultCrmDefinition,
-  column: FaultColumn,
-  options: MatrixOptions,
-): Promise<CellResult> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const child = fork(
-      new URL('./cell-worker.js', import.meta.url),
-      [crm.id, column.id, String(options.interactions), String(options.seed)],
-      // The Dynamics sandbox serves https with the loopback certificate; Node reads this at start-up.
-      {
-        env: { ...process.env, NODE_EXTRA_CA_CERTS: sandboxCertificatePath },
-        stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      },
-    );
-    let result: CellResult | undefined;
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = `${stderr}${chunk.toString('utf8')}`.slice(-2_000);
-    });
-    child.on('message', (message) => {
-      result = message as CellResult;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.cellTimeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      const durationMs = Math.round(performance.now() - started);
-      if (result !== undefined) return resolve(result);
-      const why =
-        signal === 'SIGKILL'
-          ? `still running after ${options.cellTimeoutMs / 1000} s`
-          : `exited with ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' ')}`;
-      resolve(brokenCell(crm, column, why, durationMs));
-    });
-  });
+/** A worker process that runs one cell at a time; stopped and replaced when a cell crashes or hangs. */
+interface CellProcess {
+  run(crm: FaultCrmDefinition, column: FaultColumn): Promise<CellResult>;
+  stop(): void;
 }
 
-/** Runs every cell of the matrix, `parallel` at a time, each in its own process; cells come back in table order. */
+function startCellProcess(options: MatrixOptions): CellProcess {
+  const child = fork(new URL('./cell-worker.js', import.meta.url), {
+    // The Dynamics sandbox serves https with the loopback certificate; Node reads this at start-up.
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: sandboxCertificatePath },
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = `${stderr}${chunk.toString('utf8')}`.slice(-2_000);
+  });
+  return {
+    run(crm, column) {
+      const started = performance.now();
+      return new Promise((resolve) => {
+        const finish = (result: CellResult) => {
+          clearTimeout(timer);
+          child.off('message', answered);
+          child.off('exit', exited);
+          resolve(result);
+        };
+        const broken = (why: string) =>
+          finish(brokenCell(crm, column, why, Math.round(performance.now() - started)));
+        const answered = (message: unknown) => finish(message as CellResult);
+        const exited = (code: number | null, signal: NodeJS.Signals | null) =>
+          broken(
+            `its process exited with ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' ')}`,
+          );
+        const timer = setTimeout(() => {
+          broken(`still running after ${options.cellTimeoutMs / 1000} s`);
+          child.kill('SIGKILL');
+        }, options.cellTimeoutMs);
+        child.on('message', answered);
+        child.on('exit', exited);
+        const request: CellRequest = {
+          crm: crm.id,
+          column: column.id,
+          interactions: options.interactions,
+          seed: options.seed,
+        };
+        child.send(request);
+      });
+    },
+    stop() {
+      child.kill();
+    },
+  };
+}
+
+/** Runs every cell of the matrix, `parallel` at a time in as many worker processes; cells come back in table order. */
 export async function runMatrix(options: MatrixOptions): Promise<MatrixCell[]> {
   // Cells not applicable are known at once; the others are filled in as their processes finish.
   const cells: (MatrixCell | undefined)[] = [];
@@ -110,8 +127,14 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixCell[]> {
   }
   queue.sort((a, b) => weight(b.crm, b.column) - weight(a.crm, a.column));
   const lane = async () => {
+    let worker = startCellProcess(options);
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      const result = await runCellProcess(next.crm, next.column, options);
+      const result = await worker.run(next.crm, next.column);
+      if (result.crashed !== undefined) {
+        // Whatever state it was left in, the next cell gets a fresh process.
+        worker.stop();
+        worker = startCellProcess(options);
+      }
       const cell: MatrixCell = {
         kind: 'measured',
         column: next.column,
@@ -121,6 +144,7 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixCell[]> {
       cells[next.index] = cell;
       options.progress(cell);
     }
+    worker.stop();
   };
   await Promise.all(Array.from({ length: options.parallel }, lane));
   return cells.filter((cell): cell is MatrixCell => cell !== undefined);
