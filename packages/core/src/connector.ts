@@ -327,7 +327,8 @@ export function createConnector<TSchema extends z.ZodObject>(options: ConnectorO
         outcome: 'failed',
         error: { code: typed.code, message: redactor.redact(typed.message) },
       });
-      throw error;
+      // Callers get typed errors only; an unexpected one is wrapped, the original kept as its cause.
+      throw typed;
     }
   }
 
