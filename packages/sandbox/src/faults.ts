@@ -10,11 +10,11 @@ import { z } from 'zod';
 const methodSchema = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 const targetShape = {
-  /** Only requests with this method. Default: any. */
+  /** Only requests with this method. Default: every method. */
   method: methodSchema.optional(),
-  /** Only requests to the route with this name (`tickets.create`; each sandbox's README lists them). Default: any. */
+  /** Only requests to the route with this name (`tickets.create`; each sandbox's README lists them). Default: every route. */
   route: z.string().min(1).optional(),
-  /** Only requests whose path matches this pattern, `*` standing for any text within one segment. Default: any. */
+  /** Only requests whose path matches this pattern, `*` standing for any text within one segment. Default: every path. */
   path: z.string().startsWith('/', 'must start with /').optional(),
   /** Matching requests that arrive before the fault starts (whatever becomes of them). Default 0. */
   skip: z.number().int().nonnegative().default(0),

@@ -127,7 +127,7 @@ export interface PreparedRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  /** The parsed body: a client serialises it when it sends it, as any client does. */
+  /** The parsed body: a client serialises it when it sends it, as every client does. */
   body: unknown;
   /** The body's text while it still names the created record (filled, then parsed, when sent). */
   bodyWithAnswer: string | undefined;

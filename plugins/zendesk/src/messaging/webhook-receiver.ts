@@ -86,7 +86,7 @@ export interface SunshineWebhookReceiverOptions {
   onUnknownEvent?:
     | ((event: UnknownSunshineEvent, delivery: WebhookDelivery) => Promise<unknown> | unknown)
     | undefined;
-  /** Accept deliveries for this Sunshine Conversations app id only; others get 403. Default: any app. */
+  /** Accept deliveries for this Sunshine Conversations app id only; others get 403. Default: every app. */
   appId?: string | undefined;
   /** Accept deliveries from these webhook ids only; others get 403. Default: any webhook. */
   webhookIds?: readonly string[] | undefined;
