@@ -88,7 +88,7 @@ export interface SunshineWebhookReceiverOptions {
     | undefined;
   /** Accept deliveries for this Sunshine Conversations app id only; others get 403. Default: every app. */
   appId?: string | undefined;
-  /** Accept deliveries from these webhook ids only; others get 403. Default: any webhook. */
+  /** Accept deliveries from these webhook ids only; others get 403. Default: every webhook. */
   webhookIds?: readonly string[] | undefined;
   /** Which event ids were handled. Default: in memory, 10,000 ids. */
   store?: WebhookEventStore | undefined;
