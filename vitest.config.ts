@@ -11,7 +11,7 @@ process.env.NODE_EXTRA_CA_CERTS = `${root}packages/sandbox/certs/sandbox-cert.pe
 
 // Tests run against each workspace package's TypeScript sources, so no build is needed
 // before `vitest`; published consumers get the compiled `dist` through the exports map.
-const sourceAliases = ['packages', 'plugins'].flatMap((folder) =>
+const sourceAliases = ['packages', 'plugins', 'apps'].flatMap((folder) =>
   existsSync(`${root}${folder}`)
     ? readdirSync(`${root}${folder}`)
         .filter((name) => existsSync(`${root}${folder}/${name}/src/index.ts`))
@@ -32,7 +32,12 @@ const sourceAliases = ['packages', 'plugins'].flatMap((folder) =>
 export default defineConfig({
   resolve: { alias: sourceAliases },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'plugins/*/test/**/*.test.ts',
+      'apps/*/test/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     environment: 'node',
     pool: 'forks',
     testTimeout: 20_000,

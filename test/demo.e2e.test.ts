@@ -1,10 +1,5 @@
-import {
-  type DemoPassResult,
-  demoCrms,
-  type RunningDemoCrm,
-  runDemoPass,
-  seededRandom,
-} from '@crm-connect/cli';
+import { type DemoPassResult, runDemoPass } from '@crm-connect/cli';
+import { type RunningSandboxCrm, sandboxCrms, seededRandom } from '@crm-connect/sandbox-crms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -22,21 +17,22 @@ const expectedWithDefaultUser = [
   ['agent deactivated in the CRM', 'default-user'],
 ];
 
-const running: RunningDemoCrm[] = [];
+const running: RunningSandboxCrm[] = [];
 beforeAll(async () => {
-  for (const crm of demoCrms) running.push(await crm.start());
+  for (const crm of sandboxCrms) running.push(await crm.start());
 });
 afterAll(async () => {
   await Promise.all(running.map((crm) => crm.stop()));
 });
 
-const pass = (crm: RunningDemoCrm, defaultUser: boolean, seed = 7): Promise<DemoPassResult> =>
+const pass = (crm: RunningSandboxCrm, defaultUser: boolean, seed = 7): Promise<DemoPassResult> =>
   runDemoPass(crm, defaultUser, { random: seededRandom(seed), progress: () => {} });
 
-const namesOf = (crm: RunningDemoCrm) => new Map(crm.seed.users.map((user) => [user.key, user.name]));
+const namesOf = (crm: RunningSandboxCrm) =>
+  new Map(crm.sandbox.seed.users.map((user) => [user.key, user.name]));
 
-describe.each(demoCrms.map((crm) => crm.id))('%s: the demo scenario', (id) => {
-  const crm = () => running.find((candidate) => candidate.id === id) as RunningDemoCrm;
+describe.each(sandboxCrms.map((crm) => crm.id))('%s: the demo scenario', (id) => {
+  const crm = () => running.find((candidate) => candidate.id === id) as RunningSandboxCrm;
 
   it('default user on: each record owned by the default user or the identified agent, for the right reason', async () => {
     const result = await pass(crm(), true);
@@ -66,7 +62,7 @@ describe.each(demoCrms.map((crm) => crm.id))('%s: the demo scenario', (id) => {
       'random-agent',
     ]);
     const active = crm()
-      .seed.users.filter((user) => user.active)
+      .sandbox.seed.users.filter((user) => user.active)
       .map((user) => user.name);
     for (const index of [0, 1, 2, 6]) expect(active).toContain(first.rows[index]?.owner);
     expect(first.rows.map((row) => row.owner)).not.toContain(namesOf(crm()).get('deactivatedAgent'));
@@ -75,10 +71,10 @@ describe.each(demoCrms.map((crm) => crm.id))('%s: the demo scenario', (id) => {
 
   it('with 429s, 5xx and a connection dropped after the write, every interaction still yields exactly one record', async () => {
     for (const route of crm().createRoutes) {
-      if (crm().rateLimitRetryable)
-        crm().faults.inject({ kind: 'rate-limit', route, retryAfterSeconds: 0.05 });
-      crm().faults.inject({ kind: 'server-error', route, status: 503, skip: 1 });
-      crm().faults.inject({ kind: 'drop', route, when: 'after-handling', skip: 2 });
+      const { faults } = crm().sandbox;
+      if (crm().rateLimitRetryable) faults.inject({ kind: 'rate-limit', route, retryAfterSeconds: 0.05 });
+      faults.inject({ kind: 'server-error', route, status: 503, skip: 1 });
+      faults.inject({ kind: 'drop', route, when: 'after-handling', skip: 2 });
     }
     const result = await pass(crm(), true);
     expect(result.rows.map((row) => row.problem)).toEqual(result.rows.map(() => undefined));

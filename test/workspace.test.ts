@@ -2,7 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-/** The tree shows the architecture: every package follows the same layout, so knowing one means knowing all. */
+/**
+ * The tree shows the architecture: every package follows the same layout, so knowing one means
+ * knowing all, and its folder names its layer — `packages/` the machinery, `plugins/` the CRMs
+ * built on it, `apps/` the programs built on both — so a dependency pointing up a layer is a bug.
+ */
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const folders = (parent: string) =>
@@ -15,21 +19,62 @@ interface PackageJson {
   type?: string;
   exports?: Record<string, Record<string, string>>;
   engines?: { node?: string };
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
 }
 const readPackage = (folder: string) =>
   JSON.parse(readFileSync(`${root}${folder}/package.json`, 'utf8')) as PackageJson;
 
-const packages = [
-  ...folders('packages').map((name) => `packages/${name}`),
-  ...folders('plugins').map((name) => `plugins/${name}`),
-];
+/** The layers, lowest first: a package may depend on its own layer and the ones below it. */
+const layers = ['packages', 'plugins', 'apps'] as const;
+type Layer = (typeof layers)[number];
+
+/** Every workspace package's folder, with its layer. */
+const layered = layers.flatMap((layer) =>
+  folders(layer).map((name): [string, Layer] => [`${layer}/${name}`, layer]),
+);
+const packages = layered.map(([folder]) => folder);
+
+/** The layer of each workspace package, by its name. */
+const layerByName = new Map<string, Layer>(
+  layered.map(([folder, layer]) => [readPackage(folder).name, layer]),
+);
+
+/** Workspace packages from a layer above `layer` among `names`. */
+function above(layer: Layer, names: Iterable<string>): string[] {
+  const rank = layers.indexOf(layer);
+  return [...new Set(names)].filter((name) => {
+    const target = layerByName.get(name);
+    return target !== undefined && layers.indexOf(target) > rank;
+  });
+}
+
+function declaredDependencies(pkg: PackageJson): string[] {
+  return [pkg.dependencies, pkg.devDependencies, pkg.peerDependencies].flatMap((group) =>
+    Object.keys(group ?? {}),
+  );
+}
+
+/** `@crm-connect/…` packages a folder's TypeScript sources import (subpath imports name their package). */
+function importedPackages(folder: string): string[] {
+  const sources = readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((file) =>
+    file.endsWith('.ts'),
+  );
+  return sources.flatMap((file) =>
+    [...readFileSync(`${folder}/${file}`, 'utf8').matchAll(/['"](@crm-connect\/[a-z0-9-]+)[/'"]/g)].map(
+      (match) => match[1] ?? '',
+    ),
+  );
+}
 
 describe('workspace layout', () => {
   it('has exactly the agreed top level', () => {
+    const requiredFolders = ['packages', 'plugins', 'apps', 'test'];
+    // Documentation beyond the README is optional for now.
+    const optionalFolders = ['docs', 'node_modules'];
     for (const required of [
-      'packages',
-      'plugins',
-      'test',
+      ...requiredFolders,
       'pnpm-workspace.yaml',
       'package.json',
       'tsconfig.base.json',
@@ -37,6 +82,11 @@ describe('workspace layout', () => {
     ]) {
       expect(existsSync(`${root}${required}`), required).toBe(true);
     }
+    const visibleFolders = folders('').filter((name) => !name.startsWith('.'));
+    for (const folder of visibleFolders)
+      expect([...requiredFolders, ...optionalFolders], `unexpected top-level folder ${folder}/`).toContain(
+        folder,
+      );
   });
 
   it.each(packages)(
@@ -67,4 +117,29 @@ describe('workspace layout', () => {
       expect(contract.match(/testPlugin\(/g)).toHaveLength(1);
     },
   );
+});
+
+describe('layering: packages/ ← plugins/ ← apps/', () => {
+  it.each(layered)('%s declares no dependency on a layer above it', (folder, layer) => {
+    expect(above(layer, declaredDependencies(readPackage(folder)))).toEqual([]);
+  });
+
+  it.each(layered)('%s: its sources import nothing from a layer above it', (folder, layer) => {
+    expect(above(layer, importedPackages(`${root}${folder}/src`))).toEqual([]);
+  });
+
+  it('sees a dependency that points up a layer', () => {
+    expect(above('packages', ['@crm-connect/core', '@crm-connect/zendesk', '@crm-connect/cli'])).toEqual([
+      '@crm-connect/zendesk',
+      '@crm-connect/cli',
+    ]);
+    expect(above('plugins', ['@crm-connect/core', '@crm-connect/salesforce', '@crm-connect/bench'])).toEqual([
+      '@crm-connect/bench',
+    ]);
+    expect(above('apps', ['@crm-connect/core', '@crm-connect/zendesk', '@crm-connect/cli'])).toEqual([]);
+    // The source scan reads imports, subpath imports included: the CLI's are known.
+    expect(importedPackages(`${root}apps/cli/src`)).toEqual(
+      expect.arrayContaining(['@crm-connect/core', '@crm-connect/zendesk', '@crm-connect/sandbox-crms']),
+    );
+  });
 });

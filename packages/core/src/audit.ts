@@ -25,7 +25,9 @@ export type AuditReason =
   | 'owner-fallback'
   | 'connection-failover'
   | 'nothing-to-write'
-  | 'already-linked';
+  | 'already-linked'
+  /** The note was already on the record (found in the store, or on the CRM after an uncertain write). */
+  | 'already-written';
 
 /** One structured event per CRM write (or deliberate non-write). */
 export interface AuditEvent {

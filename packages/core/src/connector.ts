@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { type ActorDecision, type AgentMatch, resolveActor } from './actor-resolution.js';
+import { type ActorDecision, type AgentMatch, type OwnerReason, resolveActor } from './actor-resolution.js';
 import { createAgentDirectory } from './agent-directory.js';
 import { type AuditEvent, type AuditSink, createRedactingAuditSink } from './audit.js';
 import {
   ConfigurationError,
   CrmConnectError,
+  hasErrorCode,
   isCrmConnectError,
   NotFoundError,
-  OwnerRejectedError,
 } from './errors.js';
 import {
   type AgentAssigned,
@@ -27,15 +27,15 @@ import type {
   CrmPlugin,
   PluginCapabilities,
   PluginContext,
-  TicketRef,
 } from './plugin.js';
-import { createMemoryRecordLinkStore, type RecordLinkStore } from './record-links.js';
+import { createMemoryRecordLinkStore, type RecordLink, type RecordLinkStore } from './record-links.js';
 import { createRedactor, type Redactor } from './redaction.js';
+import type { PluginSettingsSchema } from './settings/common-settings.js';
 import { endNote, ticketDescription, ticketSubject } from './ticket-text.js';
 import type { CrmUser } from './users.js';
 import { parseSettings } from './validation.js';
 
-export interface ConnectorOptions<TSchema extends z.ZodObject> {
+export interface ConnectorOptions<TSchema extends PluginSettingsSchema> {
   plugin: CrmPlugin<TSchema>;
   /** The saved settings; validated against the plugin's schema (a `ConfigurationError` names bad fields). */
   settings: z.input<TSchema>;
@@ -69,10 +69,11 @@ export interface Connector {
   readonly redactor: Redactor;
 }
 
-export function createConnector<TSchema extends z.ZodObject>(options: ConnectorOptions<TSchema>): Connector {
+export function createConnector<TSchema extends PluginSettingsSchema>(
+  options: ConnectorOptions<TSchema>,
+): Connector {
   const { plugin } = options;
-  const settings = parseSettings(plugin.settings.schema, options.settings, plugin.id) as z.output<TSchema> &
-    Record<string, unknown>;
+  const settings: z.output<TSchema> = parseSettings(plugin.settings.schema, options.settings, plugin.id);
   const redactor = createRedactor(
     plugin.settings.secretFields.map((field) => stringOrUndefined(settings[field])),
   );
@@ -89,14 +90,14 @@ export function createConnector<TSchema extends z.ZodObject>(options: ConnectorO
   const connection: CrmConnection = plugin.connect(settings, context);
   const directory = createAgentDirectory({
     lookup: connection,
-    aliases: settings.agentEmailAliases as Record<string, string> | undefined,
+    aliases: settings.agentEmailAliases,
     ttlMs: options.agentCache?.ttlMs,
     maxEntries: options.agentCache?.maxEntries,
   });
   const links = options.recordLinks ?? createMemoryRecordLinkStore();
   const random = options.random ?? Math.random;
-  const defaultUserEnabled = settings.defaultUser === true;
-  const alwaysUseAdmin = capabilities.alwaysUseAdmin && settings.alwaysUseAdmin === true;
+  const defaultUserEnabled = settings.defaultUser;
+  const alwaysUseAdmin = capabilities.alwaysUseAdmin && settings.alwaysUseAdmin;
   // Events of one interaction are handled in order, so an assignment never races its ticket's creation.
   const inFlight = new Map<string, Promise<unknown>>();
 
@@ -106,7 +107,7 @@ export function createConnector<TSchema extends z.ZodObject>(options: ConnectorO
       agent,
       connectionUser: await connection.connectionUser(),
       defaultUserEnabled,
-      abandonedCallTickets: settings.abandonedCallTickets === true,
+      abandonedCallTickets: settings.abandonedCallTickets,
       alwaysUseAdmin,
       performsAsAgent: capabilities.performsAsAgent,
       random,
@@ -122,12 +123,15 @@ export function createConnector<TSchema extends z.ZodObject>(options: ConnectorO
     return full;
   }
 
-  async function findLinkedTicket(interactionId: string): Promise<TicketRef | undefined> {
+  /** The interaction's record: from the store, else looked up on the CRM (and remembered as found there). */
+  async function findLink(interactionId: string): Promise<RecordLink | undefined> {
     const linked = await links.get(plugin.id, interactionId);
     if (linked !== undefined) return linked;
     const found = await connection.findTicket(interactionId);
-    if (found !== undefined) await links.set(plugin.id, interactionId, found);
-    return found;
+    if (found === undefined) return undefined;
+    const link: RecordLink = { ticket: found, createdHere: false };
+    await links.set(plugin.id, interactionId, link);
+    return link;
   }
 
   async function openRecord(event: OpeningEvent): Promise<AuditEvent> {
@@ -140,7 +144,7 @@ export function createConnector<TSchema extends z.ZodObject>(options: ConnectorO
     if (linked !== undefined) {
       return emit({
         ...base,
-        recordId: linked.id,
+        recordId: linked.ticket.id,
         reason: 'already-linked',
         attempts: 0,
         outcome: 'existing',
@@ -165,32 +169,35 @@ export function createConnector<TSchema extends z.ZodObject>(options: ConnectorO
     }
     let { owner, performer, reason } = decision;
     if (owner === undefined) throw new Error('actor rule returned no owner for a new record');
-    const write = (to: CrmUser, by: CrmUser) =>
+    const write = (to: CrmUser, by: CrmUser, ownerReason: OwnerReason) =>
       connection.createTicket({
         event,
         owner: to,
         performer: by,
+        ownerReason,
         idempotencyKey: idempotencyKey(event.interactionId, 'create-ticket'),
         subject: ticketSubject(event),
         description: ticketDescription(event),
       });
     let result: Awaited<ReturnType<typeof write>>;
     try {
-      result = await write(owner, performer);
+      result = await write(owner, performer, reason);
     } catch (error) {
       const fallback = await ownerFallback(error, owner, base);
       if (fallback === undefined) throw error;
       owner = fallback;
       performer = fallback;
       reason = 'default-user';
-      result = await write(owner, performer);
+      result = await write(owner, performer, reason);
     }
-    await links.set(plugin.id, event.interactionId, result.ticket);
+    await links.set(plugin.id, event.interactionId, { ticket: result.ticket, createdHere: result.created });
+    // An existing record keeps its owner: the audit names the one the plugin reports, or none.
+    const actualOwner = result.created ? (result.owner ?? owner) : result.owner;
     return emit({
       ...base,
       recordId: result.ticket.id,
-      performer: summary(performer),
-      owner: summary(owner),
+      performer: summary(result.performer ?? performer),
+      owner: actualOwner === undefined ? undefined : summary(actualOwner),
       reason,
       agentStatus: decision.agentStatus,
       performerReason: decision.performerReason,
@@ -205,7 +212,7 @@ export function createConnector<TSchema extends z.ZodObject>(options: ConnectorO
     owner: CrmUser,
     base: Pick<AuditEvent, 'interactionId' | 'eventType' | 'operation'>,
   ): Promise<CrmUser | undefined> {
-    if (!(error instanceof OwnerRejectedError) || !defaultUserEnabled) return undefined;
+    if (!hasErrorCode(error, 'owner_rejected') || !defaultUserEnabled) return undefined;
     const connectionUser = await connection.connectionUser();
     if (connectionUser.id === owner.id) return undefined;
     directory.clear();
@@ -240,11 +247,12 @@ export function createConnector<TSchema extends z.ZodObject>(options: ConnectorO
     }
     if (decision.action !== 'write' || decision.owner === undefined)
       throw new Error('unexpected actor decision');
-    const ticket = await findLinkedTicket(event.interactionId);
-    if (ticket === undefined) {
+    const link = await findLink(event.interactionId);
+    if (link === undefined) {
       // The assignment overtook the opening event: open the record now, owned by the agent.
       return openRecord({ ...event, type: 'chat.started' });
     }
+    const { ticket } = link;
     const result = await connection.changeOwner({
       interactionId: event.interactionId,
       ticket,
@@ -275,29 +283,41 @@ export function createConnector<TSchema extends z.ZodObject>(options: ConnectorO
     const agent = await directory.identify(event.agent);
     const decision = await decide(event.type, agent);
     if (decision.action !== 'write') throw new Error('unexpected actor decision');
-    const ticket = await findLinkedTicket(event.interactionId);
-    if (ticket === undefined) {
+    const link = await findLink(event.interactionId);
+    if (link === undefined) {
       throw new NotFoundError(
         `${plugin.displayName} has no record for interaction ${event.interactionId}: deliver its opening event (chat.started, voicemail.received or call.abandoned) first, then this one again.`,
         { pluginId: plugin.id, retryable: true },
       );
     }
+    const { ticket } = link;
+    const noteKey = idempotencyKey(event.interactionId, 'add-note', body);
+    const known = await links.noteState(plugin.id, event.interactionId, noteKey);
+    const written = {
+      ...base,
+      recordId: ticket.id,
+      performer: summary(decision.performer),
+      agentStatus: decision.agentStatus,
+      performerReason: decision.performerReason,
+    };
+    if (known === 'written')
+      return emit({ ...written, reason: 'already-written', attempts: 0, outcome: 'existing' });
+    // Marked before the write: if its answer is lost, the redelivery knows to look before writing again.
+    await links.setNoteState(plugin.id, event.interactionId, noteKey, 'pending');
     const result = await connection.addNote({
       interactionId: event.interactionId,
       ticket,
       body,
       performer: decision.performer,
-      idempotencyKey: idempotencyKey(event.interactionId, 'add-note', body),
+      idempotencyKey: noteKey,
+      mayExist: known === 'pending' || !link.createdHere,
     });
+    await links.setNoteState(plugin.id, event.interactionId, noteKey, 'written');
     return emit({
-      ...base,
-      recordId: ticket.id,
-      performer: summary(decision.performer),
-      reason: decision.reason,
-      agentStatus: decision.agentStatus,
-      performerReason: decision.performerReason,
+      ...written,
+      reason: result.written ? decision.reason : 'already-written',
       attempts: result.attempts,
-      outcome: 'updated',
+      outcome: result.written ? 'updated' : 'existing',
     });
   }
 

@@ -73,6 +73,49 @@ export function isCrmConnectError(error: unknown): error is CrmConnectError {
   return typeof error === 'object' && error !== null && marker in error;
 }
 
+/** The stable codes of the error classes below, keyed by class name. */
+export const errorCodes = {
+  ConfigurationError: 'configuration_invalid',
+  InvalidInputError: 'input_invalid',
+  AuthenticationError: 'authentication_failed',
+  AuthorizationError: 'permission_denied',
+  NotFoundError: 'not_found',
+  RateLimitedError: 'rate_limited',
+  ConflictError: 'conflict',
+  CrmRejectedInputError: 'crm_rejected_input',
+  TransportError: 'transport_failed',
+  OwnerRejectedError: 'owner_rejected',
+  InvalidResponseError: 'invalid_response',
+} as const;
+export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes] | 'internal_error';
+
+/** The error class each code belongs to, for `hasErrorCode`'s narrowing. */
+interface ErrorOfCode {
+  configuration_invalid: ConfigurationError;
+  input_invalid: InvalidInputError;
+  authentication_failed: AuthenticationError;
+  permission_denied: AuthorizationError;
+  not_found: NotFoundError;
+  rate_limited: RateLimitedError;
+  conflict: ConflictError;
+  crm_rejected_input: CrmRejectedInputError;
+  transport_failed: TransportError;
+  owner_rejected: OwnerRejectedError;
+  invalid_response: InvalidResponseError;
+  internal_error: CrmConnectError;
+}
+
+/**
+ * True when `error` is a crm-connect error with this code. Decide by code, never `instanceof`:
+ * a platform that installs two copies of core (one per plugin version) still gets one answer.
+ */
+export function hasErrorCode<TCode extends ErrorCode>(
+  error: unknown,
+  code: TCode,
+): error is ErrorOfCode[TCode] {
+  return isCrmConnectError(error) && error.code === code;
+}
+
 /** A field of a form or payload and what is wrong with it. */
 export interface FieldIssue {
   /** Dotted path of the field (`subdomain`, `endUser.email`). */
@@ -156,5 +199,16 @@ export class OwnerRejectedError extends CrmConnectError {
   constructor(message: string, options: CrmConnectErrorOptions & { ownerId: string }) {
     super('owner_rejected', message, { ...options, retryable: false });
     this.ownerId = options.ownerId;
+  }
+}
+
+/**
+ * Thrown when a CRM's answer does not have the shape its documentation promises. `retryable` is
+ * true when the request was a write that may have been applied: the caller must look it up
+ * before writing again.
+ */
+export class InvalidResponseError extends CrmConnectError {
+  constructor(message: string, options: CrmConnectErrorOptions = {}) {
+    super('invalid_response', message, { retryable: false, ...options });
   }
 }

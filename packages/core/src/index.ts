@@ -24,6 +24,8 @@ export {
   type MemoryAuditSink,
   type WriteOperation,
 } from './audit.js';
+export { cacheOnSuccess } from './cache-on-success.js';
+export { clipText } from './clip-text.js';
 export { type Connector, type ConnectorOptions, createConnector, idempotencyKey } from './connector.js';
 export {
   AuthenticationError,
@@ -33,8 +35,12 @@ export {
   CrmConnectError,
   type CrmConnectErrorOptions,
   CrmRejectedInputError,
+  type ErrorCode,
+  errorCodes,
   type FieldIssue,
+  hasErrorCode,
   InvalidInputError,
+  InvalidResponseError,
   isCrmConnectError,
   NotFoundError,
   OwnerRejectedError,
@@ -81,6 +87,7 @@ export {
   sharedRateBudgets,
 } from './http/rate-budget.js';
 export { parseRetryAfter } from './http/retry-after.js';
+export { parseHttpsUrl } from './https-url.js';
 export {
   createJsonLinesLogger,
   createRedactingLogger,
@@ -90,8 +97,11 @@ export {
   silentLogger,
 } from './logging.js';
 export { isLoopbackHost, loopbackOrigin } from './loopback.js';
+export { asOwnerRejected, type OwnerRejectionOptions } from './owner-rejection.js';
+export { type AnswerParser, type CrmAnswer, createAnswerParser } from './parse-answer.js';
 export {
   type AddNoteInput,
+  type AddNoteResult,
   type ChangeOwnerInput,
   type CreateTicketInput,
   type CreateTicketResult,
@@ -104,13 +114,20 @@ export {
   type TicketRef,
   type WriteResult,
 } from './plugin.js';
-export { createMemoryRecordLinkStore, type RecordLinkStore } from './record-links.js';
+export {
+  createMemoryRecordLinkStore,
+  type NoteState,
+  type RecordLink,
+  type RecordLinkStore,
+} from './record-links.js';
 export { createRedactor, REDACTED, type Redactor } from './redaction.js';
 export {
   type CommonSettings,
+  type CommonSettingsInput,
   commonSettingsSchema,
   commonSettingsShape,
   optionalText,
+  type PluginSettingsSchema,
 } from './settings/common-settings.js';
 export { settingsJsonSchema } from './settings/json-schema.js';
 export {
@@ -128,6 +145,9 @@ export {
   SECRET_MASK,
   type SettingsDefinition,
 } from './settings/settings-definition.js';
+export { partLabel, partLabelSeparator, type SplitTextOptions, splitText } from './split-text.js';
+export { type TextUnit, textLength } from './text-units.js';
 export { endNote, ticketDescription, ticketSubject } from './ticket-text.js';
 export type { CrmUser } from './users.js';
 export { fieldIssuesOf, parseInput, parseSettings } from './validation.js';
+export { withTimeout } from './with-timeout.js';

@@ -1,10 +1,12 @@
 import type { z } from 'zod';
+import type { OwnerReason } from './actor-resolution.js';
 import type { AuditSink } from './audit.js';
 import type { OpeningEvent } from './events.js';
 import type { RetryOptions } from './http/http-client.js';
 import type { RateBudgetRegistry } from './http/rate-budget.js';
 import type { Logger } from './logging.js';
 import type { Redactor } from './redaction.js';
+import type { PluginSettingsSchema } from './settings/common-settings.js';
 import type { SettingsDefinition } from './settings/settings-definition.js';
 import type { CrmUser } from './users.js';
 
@@ -19,8 +21,6 @@ export interface PluginCapabilities {
   performsAsAgent: boolean;
   /** The plugin offers "always use the admin user": the connection user performs every write, agents keep ownership. */
   alwaysUseAdmin: boolean;
-  /** The CRM never leaves a record unassigned (Dynamics): a record is never sent without an owner. */
-  requiresOwner: boolean;
 }
 
 /** What a successful live credential check returns. */
@@ -45,6 +45,12 @@ export interface CreateTicketInput {
   event: OpeningEvent;
   owner: CrmUser;
   performer: CrmUser;
+  /**
+   * Why `owner` owns it. With `default-user` the owner is the connection's own identity: a plugin
+   * whose connection fails over to another identity during the write (a second Salesforce admin)
+   * makes that identity the owner, and says so in `CreateTicketResult.owner`.
+   */
+  ownerReason: OwnerReason;
   /** Derived from the interaction id: the same interaction always yields the same key. */
   idempotencyKey: string;
   /** A one-line subject such as "Chat with Jane Doe". */
@@ -55,10 +61,21 @@ export interface CreateTicketInput {
 
 export interface CreateTicketResult {
   ticket: TicketRef;
-  /** False when a ticket for this interaction already existed (redelivered event, retried create). */
+  /**
+   * False when a ticket for this interaction already existed (redelivered event, retried create).
+   * An existing ticket is never changed by a create: its owner, subject and description stay.
+   */
   created: boolean;
   /** HTTP attempts it took. */
   attempts: number;
+  /**
+   * Who owns the record now, when it is not `input.owner`: the identity that actually wrote it
+   * after a failover, or the existing record's owner. Omit when unknown (an existing record
+   * whose owner the CRM did not return): the audit then names no owner rather than a wrong one.
+   */
+  owner?: CrmUser | undefined;
+  /** Who made the write, when it is not `input.performer` (a failover to another identity). */
+  performer?: CrmUser | undefined;
 }
 
 export interface ChangeOwnerInput {
@@ -74,7 +91,21 @@ export interface AddNoteInput {
   /** The full note; plugins split or attach long text, never truncate it. */
   body: string;
   performer: CrmUser;
+  /** Derived from the interaction and the note's text: the same note always yields the same key. */
   idempotencyKey: string;
+  /**
+   * True when this note may already be on the record: an earlier attempt may have landed (its
+   * answer was lost), or the record was found on the CRM rather than created by a connector
+   * sharing this one's store, so the store cannot know. The plugin then looks the note up (by
+   * `idempotencyKey`: an external id, a marker, audit metadata) and writes only what is missing.
+   * False on the happy path: write without a lookup.
+   */
+  mayExist: boolean;
+}
+
+export interface AddNoteResult extends WriteResult {
+  /** False when the note (every part of it) was found already on the record, so nothing was written. */
+  written: boolean;
 }
 
 export interface WriteResult {
@@ -106,10 +137,15 @@ export interface CrmConnection {
   /** Finds the ticket created for an interaction (after a restart, when the link store has forgotten it). */
   findTicket(interactionId: string): Promise<TicketRef | undefined>;
   changeOwner(input: ChangeOwnerInput): Promise<WriteResult>;
-  addNote(input: AddNoteInput): Promise<WriteResult>;
+  /** Writes the note once: with `mayExist`, only after looking it up. */
+  addNote(input: AddNoteInput): Promise<AddNoteResult>;
 }
 
-export interface CrmPlugin<TSchema extends z.ZodObject = z.ZodObject> {
+/**
+ * A plugin's settings schema must include the common settings (spread `commonSettingsShape`), so
+ * the connector reads `defaultUser`, `alwaysUseAdmin`, … with their types, never through casts.
+ */
+export interface CrmPlugin<TSchema extends PluginSettingsSchema = PluginSettingsSchema> {
   /** Matches the folder and package suffix: `zendesk`, `salesforce`, `dynamics`, `kustomer`. */
   id: string;
   displayName: string;
@@ -121,6 +157,8 @@ export interface CrmPlugin<TSchema extends z.ZodObject = z.ZodObject> {
 }
 
 /** Identity function that infers a plugin's settings type. */
-export function definePlugin<TSchema extends z.ZodObject>(plugin: CrmPlugin<TSchema>): CrmPlugin<TSchema> {
+export function definePlugin<TSchema extends PluginSettingsSchema>(
+  plugin: CrmPlugin<TSchema>,
+): CrmPlugin<TSchema> {
   return plugin;
 }

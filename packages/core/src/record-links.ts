@@ -2,22 +2,53 @@ import { LRUCache } from 'lru-cache';
 import type { TicketRef } from './plugin.js';
 
 /**
- * Remembers which CRM record each interaction opened, so later events (agent assigned,
- * interaction ended) need no lookup call. Implement it over the platform's database to share it
- * across processes; after a miss the connector asks the CRM (`findTicket`).
+ * What the connector remembers of each interaction, so later events need no lookup call and a
+ * redelivered event writes nothing twice:
+ *  - which CRM record the interaction opened, and whether a connector sharing this store created
+ *    it (then every note written to it went through this store too);
+ *  - each note written to it, by its idempotency key: `pending` from just before the write until
+ *    the CRM confirmed it (an attempt may have landed), then `written`.
+ *
+ * Share one store across every worker of a tenant (the default is one process's memory; a
+ * database or Redis implementation makes the guarantees hold across processes). After a miss
+ * the connector asks the CRM (`findTicket`, or a note lookup) before writing.
  */
 export interface RecordLinkStore {
-  get(pluginId: string, interactionId: string): Promise<TicketRef | undefined>;
-  set(pluginId: string, interactionId: string, ticket: TicketRef): Promise<void>;
+  get(pluginId: string, interactionId: string): Promise<RecordLink | undefined>;
+  set(pluginId: string, interactionId: string, link: RecordLink): Promise<void>;
+  noteState(pluginId: string, interactionId: string, noteKey: string): Promise<NoteState | undefined>;
+  setNoteState(pluginId: string, interactionId: string, noteKey: string, state: NoteState): Promise<void>;
 }
 
-/** An in-memory store bounded to `maxEntries` (least recently used go first). Default 50,000. */
+export interface RecordLink {
+  ticket: TicketRef;
+  /**
+   * True when a connector using this store created the record: the store then knows every note
+   * written to it. False when it was found on the CRM (created by a process that shares nothing
+   * with this one), so a note's absence here proves nothing.
+   */
+  createdHere: boolean;
+}
+
+/** `pending`: a write was started and may have landed. `written`: the CRM confirmed it. */
+export type NoteState = 'pending' | 'written';
+
+/** An in-memory store bounded to `maxEntries` links and note states (least recently used go first). Default 50,000. */
 export function createMemoryRecordLinkStore(maxEntries = 50_000): RecordLinkStore {
-  const links = new LRUCache<string, TicketRef>({ max: maxEntries });
+  const links = new LRUCache<string, RecordLink>({ max: maxEntries });
+  const notes = new LRUCache<string, NoteState>({ max: maxEntries });
+  const linkKey = (pluginId: string, interactionId: string) => `${pluginId}\u0000${interactionId}`;
+  const noteKeyOf = (pluginId: string, interactionId: string, noteKey: string) =>
+    `${pluginId}\u0000${interactionId}\u0000${noteKey}`;
   return {
-    get: async (pluginId, interactionId) => links.get(`${pluginId}\u0000${interactionId}`),
-    set: async (pluginId, interactionId, ticket) => {
-      links.set(`${pluginId}\u0000${interactionId}`, ticket);
+    get: async (pluginId, interactionId) => links.get(linkKey(pluginId, interactionId)),
+    set: async (pluginId, interactionId, link) => {
+      links.set(linkKey(pluginId, interactionId), link);
+    },
+    noteState: async (pluginId, interactionId, noteKey) =>
+      notes.get(noteKeyOf(pluginId, interactionId, noteKey)),
+    setNoteState: async (pluginId, interactionId, noteKey, state) => {
+      notes.set(noteKeyOf(pluginId, interactionId, noteKey), state);
     },
   };
 }

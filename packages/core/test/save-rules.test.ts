@@ -27,7 +27,7 @@ const plugin = {
         ? { enabled: true }
         : { enabled: false, reason: 'Link an admin first.' },
   },
-  capabilities: () => ({ performsAsAgent: false, alwaysUseAdmin: true, requiresOwner: false }),
+  capabilities: () => ({ performsAsAgent: false, alwaysUseAdmin: true }),
 };
 
 const valid: CredentialCheck = {

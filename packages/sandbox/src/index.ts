@@ -2,6 +2,7 @@ export {
   createDynamicsSandbox,
   type DynamicsSandbox,
   type DynamicsSandboxOptions,
+  type DynamicsSandboxSettings,
   dynamicsCredentialNames,
   dynamicsSandboxSettings,
 } from './dynamics/dynamics-sandbox.js';
@@ -27,6 +28,7 @@ export {
   createKustomerSandbox,
   type KustomerSandbox,
   type KustomerSandboxOptions,
+  type KustomerSandboxSettings,
   kustomerCredentialNames,
   kustomerSandboxSettings,
 } from './kustomer/kustomer-sandbox.js';
@@ -51,6 +53,7 @@ export {
   createSalesforceSandbox,
   type SalesforceSandbox,
   type SalesforceSandboxOptions,
+  type SalesforceSandboxSettings,
   salesforceCredentialNames,
   salesforceSandboxSettings,
 } from './salesforce/salesforce-sandbox.js';
@@ -83,7 +86,9 @@ export { createTable, type Table } from './store.js';
 export {
   createZendeskSandbox,
   type ZendeskSandbox,
+  type ZendeskSandboxAuthMode,
   type ZendeskSandboxOptions,
+  type ZendeskSandboxSettings,
   zendeskCredentialNames,
   zendeskSandboxSettings,
 } from './zendesk/zendesk-sandbox.js';

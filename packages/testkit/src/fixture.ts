@@ -1,4 +1,4 @@
-import type { CrmPlugin, CrmUser } from '@crm-connect/core';
+import type { CrmPlugin, CrmUser, PluginSettingsSchema } from '@crm-connect/core';
 import type nock from 'nock';
 import type { z } from 'zod';
 
@@ -54,7 +54,7 @@ export interface ConformanceMocks {
   addNote: (ticketId: string) => Mock;
 }
 
-export interface ConformanceFixture<TSchema extends z.ZodObject> {
+export interface ConformanceFixture<TSchema extends PluginSettingsSchema> {
   plugin: CrmPlugin<TSchema>;
   /** The CRM origin(s) nock intercepts, e.g. `https://acme.zendesk.com`; the first is the API. */
   origins: readonly string[];

@@ -1,4 +1,5 @@
 import {
+  type CommonSettingsInput,
   type Connector,
   createConnector,
   createMemoryAuditSink,
@@ -7,13 +8,19 @@ import {
   type Logger,
   type MemoryAuditSink,
   type PluginContext,
+  type PluginSettingsSchema,
 } from '@crm-connect/core';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { z } from 'zod';
 import type { CapturedRequest, ConformanceFixture, Mock } from './fixture.js';
 
-export interface Harness<TSchema extends z.ZodObject> {
+/** Settings a test changes: the common ones (typed for every plugin) or the plugin's own. */
+export type SettingsOverrides<TSchema extends PluginSettingsSchema> =
+  | Partial<CommonSettingsInput>
+  | Partial<z.input<TSchema>>;
+
+export interface Harness<TSchema extends PluginSettingsSchema> {
   /** A nock scope for the CRM origin (default: the fixture's first) whose requests are recorded. */
   crm(origin?: string): nock.Scope;
   /** Registers a fixture mock on recorded scopes. */
@@ -26,8 +33,11 @@ export interface Harness<TSchema extends z.ZodObject> {
   readonly logs: string[];
   readonly logger: Logger;
   readonly audit: MemoryAuditSink;
-  /** A fresh connector over the fixture's settings plus `overrides`, with fast retries and a private rate budget. */
-  connector(overrides?: Partial<z.input<TSchema>>, random?: () => number): Connector;
+  /**
+   * A fresh connector over the fixture's settings plus `overrides` (the common settings, or any of
+   * the plugin's own fields), with fast retries and a private rate budget.
+   */
+  connector(overrides?: SettingsOverrides<TSchema>, random?: () => number): Connector;
   /** A plugin context like the connector's, for calling plugin functions directly. */
   context(): PluginContext;
 }
@@ -36,7 +46,7 @@ export interface Harness<TSchema extends z.ZodObject> {
  * Owns nock for a test file: no real network, every request recorded, and a test fails when an
  * interceptor it registered was never used. Returns a getter for the current test's harness.
  */
-export function useHarness<TSchema extends z.ZodObject>(
+export function useHarness<TSchema extends PluginSettingsSchema>(
   fixture: ConformanceFixture<TSchema>,
 ): () => Harness<TSchema> {
   let current: Harness<TSchema> | undefined;
@@ -64,7 +74,9 @@ export function useHarness<TSchema extends z.ZodObject>(
   };
 }
 
-function createHarness<TSchema extends z.ZodObject>(fixture: ConformanceFixture<TSchema>): Harness<TSchema> {
+function createHarness<TSchema extends PluginSettingsSchema>(
+  fixture: ConformanceFixture<TSchema>,
+): Harness<TSchema> {
   const requests: CapturedRequest[] = [];
   const logs: string[] = [];
   const logger: Logger = {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { PluginSettingsSchema } from '@crm-connect/core';
 import type { ConformanceFixture } from './fixture.js';
 import { useHarness } from './harness.js';
 import { actorResolutionSuite } from './suites/actor-resolution.js';
@@ -17,7 +17,7 @@ export { type Harness, useHarness } from './harness.js';
  * call. Every test runs against nock (no network), fails on an unused interceptor, and checks each
  * write twice: what the connector returned and what the CRM received.
  */
-export function testPlugin<TSchema extends z.ZodObject>(fixture: ConformanceFixture<TSchema>): void {
+export function testPlugin<TSchema extends PluginSettingsSchema>(fixture: ConformanceFixture<TSchema>): void {
   const harness = useHarness(fixture);
   settingsSuite(fixture, harness);
   credentialsSuite(fixture, harness);

@@ -84,7 +84,7 @@ export const helpdeskPlugin = definePlugin({
     secretFields: ['apiKey'],
     credentialGroups: [{ id: 'credentials', label: 'The API key', fields: ['apiKey'] }],
   },
-  capabilities: () => ({ performsAsAgent: false, alwaysUseAdmin: true, requiresOwner: false }),
+  capabilities: () => ({ performsAsAgent: false, alwaysUseAdmin: true }),
   validateCredentials: async (settings, context) => ({
     connectionUser: await me(settings, context),
     warnings: [],
@@ -172,7 +172,7 @@ export const helpdeskPlugin = definePlugin({
           idempotencyKey: input.idempotencyKey,
           body: { note: { body: input.body, public: false } },
         });
-        return { attempts: response.attempts };
+        return { attempts: response.attempts, written: true };
       },
     };
   },

@@ -6,6 +6,7 @@ import {
   RateLimitedError,
   TransportError,
 } from '@crm-connect/core';
+import { pluginId } from './dynamics-plugin-id.js';
 import type { DynamicsCredentials } from './dynamics-settings.js';
 
 /**
@@ -13,8 +14,6 @@ import type { DynamicsCredentials } from './dynamics-settings.js';
  * messages say which setting is wrong and where to fix it.
  * AADSTS codes: https://learn.microsoft.com/entra/identity-platform/reference-error-codes
  */
-
-const pluginId = 'dynamics';
 
 /** The first line of the AADSTS description msal carries ("AADSTS7000215: Invalid client secret…"). */
 function aadDescription(error: AuthError): string {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
-import { isCrmConnectError, TransportError } from '@crm-connect/core';
+import { isCrmConnectError, TransportError, withTimeout } from '@crm-connect/core';
 import { tokenErrorToCrmError } from './dynamics-auth-errors.js';
+import { pluginId } from './dynamics-plugin-id.js';
 import type { DynamicsCredentials } from './dynamics-settings.js';
 
 /**
@@ -96,28 +97,20 @@ function createTokenSource(credentials: DynamicsCredentials): TokenSource {
   async function acquire(scope: string, fresh: boolean, timeoutMs: number): Promise<string> {
     acquisitions += 1;
     const acquisition = acquisitions;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new TransportError(
-              `dynamics: ${credentials.authorityHost} issued no token within ${timeoutMs} ms. Check that it is reachable; the request is retried automatically.`,
-              { pluginId: 'dynamics' },
-            ),
-          ),
-        timeoutMs,
-      );
-    });
     try {
-      const result = await Promise.race([
+      const result = await withTimeout(
         // https://learn.microsoft.com/javascript/api/@azure/msal-node/confidentialclientapplication#@azure-msal-node-confidentialclientapplication-acquiretokenbyclientcredential
         application.acquireTokenByClientCredential({ scopes: [scope], skipCache: fresh }),
-        timeout,
-      ]);
+        timeoutMs,
+        () =>
+          new TransportError(
+            `dynamics: ${credentials.authorityHost} issued no token within ${timeoutMs} ms. Check that it is reachable; the request is retried automatically.`,
+            { pluginId },
+          ),
+      );
       if (result === null || result.accessToken === '') {
         throw new TransportError(`dynamics: ${credentials.authorityHost} answered without an access token.`, {
-          pluginId: 'dynamics',
+          pluginId,
         });
       }
       const expiresAt = result.expiresOn?.getTime();
@@ -128,8 +121,6 @@ function createTokenSource(credentials: DynamicsCredentials): TokenSource {
       return result.accessToken;
     } catch (error) {
       throw isCrmConnectError(error) ? error : tokenErrorToCrmError(error, credentials);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

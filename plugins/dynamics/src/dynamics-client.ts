@@ -1,13 +1,7 @@
-import {
-  type AuthProvider,
-  CrmConnectError,
-  createHttpClient,
-  type HttpClient,
-  type PluginContext,
-} from '@crm-connect/core';
-import type { z } from 'zod';
+import { type AuthProvider, createHttpClient, type HttpClient, type PluginContext } from '@crm-connect/core';
 import { type TokenSource, tokenSourceFor } from './dynamics-auth.js';
 import { dataverseErrorMapper } from './dynamics-errors.js';
+import { pluginId } from './dynamics-plugin-id.js';
 import { type DynamicsCredentials, type DynamicsSettings, requireCredentials } from './dynamics-settings.js';
 
 /** The Web API version every path is relative to. */
@@ -57,11 +51,11 @@ export function createDynamicsApi(settings: DynamicsSettings, context: PluginCon
     };
   };
   const client = createHttpClient({
-    pluginId: 'dynamics',
+    pluginId,
     baseUrl: `${organizationUrl}${webApiPath}`,
     auth: authForRequest(),
     budget: context.rateBudgets.forAccount(
-      `dynamics:${organizationUrl}:${credentials.clientId}`,
+      `${pluginId}:${organizationUrl}:${credentials.clientId}`,
       serviceProtection,
     ),
     redactor: context.redactor,
@@ -117,22 +111,4 @@ export function literal(value: string): string {
 /** The id in an `OData-EntityId` header (`…/incidents(<id>)`), when present. */
 export function entityIdFromHeader(header: string | undefined): string | undefined {
   return header === undefined ? undefined : /\(([^()]+)\)\s*$/.exec(header)?.[1];
-}
-
-/** Validates what Dataverse answered; an unexpected shape is a typed error, not a crash further on. */
-export function parseAnswer<TSchema extends z.ZodType>(
-  schema: TSchema,
-  data: unknown,
-  operation: string,
-): z.output<TSchema> {
-  const parsed = schema.safeParse(data);
-  if (parsed.success) return parsed.data;
-  throw new CrmConnectError(
-    'unexpected_answer',
-    `dynamics: ${operation} got an answer Dataverse does not document (${parsed.error.issues
-      .slice(0, 3)
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; ')}). Check that the organization URL points at a Dynamics 365 environment.`,
-    { pluginId: 'dynamics', cause: parsed.error },
-  );
 }

@@ -1,6 +1,7 @@
-import type { EndUser } from '@crm-connect/core';
+import { clipText, type EndUser } from '@crm-connect/core';
 import { z } from 'zod';
-import { type DynamicsApi, freshRead, literal, odata, parseAnswer } from './dynamics-client.js';
+import { type DynamicsApi, freshRead, literal, odata } from './dynamics-client.js';
+import { parseAnswer } from './dynamics-errors.js';
 
 /**
  * The customer of a case: an active contact found by email, then by phone (one query for both),
@@ -19,8 +20,8 @@ const contactPageSchema = z.object({
   ),
 });
 
-/** contact.firstname / lastname hold 50 characters. */
-const nameLength = 50;
+/** contact.firstname / lastname hold 50 characters (UTF-16 code units). */
+const nameLimit = { limit: 50, unit: 'utf16-units' } as const;
 
 /** The id of the customer's active contact: an email match wins over a phone match, the oldest record over newer ones. */
 export async function findContact(api: DynamicsApi, endUser: EndUser): Promise<string | undefined> {
@@ -43,7 +44,7 @@ export async function findContact(api: DynamicsApi, endUser: EndUser): Promise<s
     headers: freshRead,
     operation: 'find contact',
   });
-  const contacts = parseAnswer(contactPageSchema, response.data, 'find contact').value;
+  const contacts = parseAnswer(contactPageSchema, response, 'find contact').value;
   const email = endUser.email;
   const byEmail = email && contacts.find((contact) => contact.emailaddress1?.toLowerCase() === email);
   const byPhone = contacts.find(
@@ -59,11 +60,11 @@ export function newContact(endUser: EndUser, contactId: string, ownerId: string)
   const firstname = words.length > 1 ? words[0] : undefined;
   return {
     contactid: contactId,
-    ...(firstname === undefined ? {} : { firstname: firstname.slice(0, nameLength) }),
+    ...(firstname === undefined ? {} : { firstname: clipText(firstname, nameLimit) }),
     // lastname is the name Dynamics shows when nothing else is known.
-    lastname: (lastname ?? endUser.email ?? endUser.phone ?? endUser.externalId ?? 'Unknown customer').slice(
-      0,
-      nameLength,
+    lastname: clipText(
+      lastname ?? endUser.email ?? endUser.phone ?? endUser.externalId ?? 'Unknown customer',
+      nameLimit,
     ),
     ...(endUser.email === undefined ? {} : { emailaddress1: endUser.email }),
     ...(endUser.phone === undefined ? {} : { mobilephone: endUser.phone }),

@@ -1,15 +1,20 @@
 import {
   AuthenticationError,
   AuthorizationError,
+  asOwnerRejected,
   ConflictError,
   type CrmConnectError,
   CrmRejectedInputError,
+  type CrmUser,
+  createAnswerParser,
   type ErrorResponse,
+  hasErrorCode,
   NotFoundError,
   RateLimitedError,
   TransportError,
 } from '@crm-connect/core';
 import { z } from 'zod';
+import { pluginId } from './dynamics-plugin-id.js';
 
 /**
  * Dataverse Web API error answers (`{"error":{"code":"0x…","message":"…"}}`) mapped to typed errors.
@@ -36,16 +41,45 @@ const odataErrorSchema = z.object({
 });
 
 /** What a mapped error keeps as `cause`: the status and Dataverse's code and message, redacted. */
-export interface DataverseFailure {
-  status: number;
-  dataverseCode: string | undefined;
-  message: string;
+const dataverseFailureSchema = z.object({
+  status: z.number(),
+  dataverseCode: z.string().optional(),
+  message: z.string(),
+});
+export type DataverseFailure = z.infer<typeof dataverseFailureSchema>;
+
+/** The Dataverse failure a mapped error carries as `cause`; `undefined` for any other error. */
+export function dataverseFailureOf(error: unknown): DataverseFailure | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const parsed = dataverseFailureSchema.safeParse(error.cause);
+  return parsed.success ? parsed.data : undefined;
 }
 
-export function dataverseFailureOf(error: unknown): DataverseFailure | undefined {
-  const cause = error instanceof Error ? error.cause : undefined;
-  if (typeof cause !== 'object' || cause === null || !('dataverseCode' in cause)) return undefined;
-  return cause as DataverseFailure;
+/**
+ * A create refused as a duplicate, or as bad data (Dataverse words a duplicate key several
+ * ways): the record may exist already, written by an earlier attempt.
+ */
+export function isDuplicateRefusal(error: unknown): boolean {
+  return hasErrorCode(error, 'conflict') || hasErrorCode(error, 'crm_rejected_input');
+}
+
+/**
+ * A refusal that concerns the owner (disabled, unlicensed, or named in Dataverse's message)
+ * becomes an owner refusal naming that owner, so the connector can fall back to the default user.
+ */
+export function ownerRejected(error: unknown, owner: CrmUser): unknown {
+  const aboutOwner = (failure: DataverseFailure) =>
+    failure.dataverseCode === dataverseCodes.userDisabled ||
+    failure.dataverseCode === dataverseCodes.noLicense ||
+    failure.message.toLowerCase().includes(owner.id.toLowerCase());
+  return asOwnerRejected(error, owner.id, {
+    concernsOwner: (candidate) => {
+      const failure = dataverseFailureOf(candidate);
+      return !candidate.retryable && failure !== undefined && aboutOwner(failure);
+    },
+    message: (candidate) =>
+      `dynamics: Dynamics 365 refused ${owner.name ?? owner.id} as the case owner (${dataverseFailureOf(candidate)?.message ?? candidate.message}). Enable the user or give them a security role that can own cases.`,
+  });
 }
 
 export interface ErrorMappingContext {
@@ -129,3 +163,9 @@ export function dataverseErrorMapper(target: ErrorMappingContext) {
     return undefined;
   };
 }
+
+/** Validates what Dataverse answered; an unexpected shape is a typed error, not a crash further on. */
+export const parseAnswer = createAnswerParser({
+  pluginId,
+  hint: 'Check that the organization URL points at a Dynamics 365 environment.',
+});

@@ -1,40 +1,19 @@
-import { isCrmConnectError } from '@crm-connect/core';
+import { clipText, isCrmConnectError, partLabel, splitText } from '@crm-connect/core';
 import { type DynamicsApi, freshRead, jsonWrite, key } from './dynamics-client.js';
+import { isDuplicateRefusal } from './dynamics-errors.js';
 import { annotationIdFor } from './dynamics-ids.js';
 
 /**
- * Notes (annotations) on a case. A text longer than one note holds is split into numbered notes,
- * never cut. Each part has an id derived from the note's key, so a retried or redelivered note
- * finds its earlier copy instead of adding a second one.
+ * Notes (annotations) on a case. A text longer than one note holds is split into several notes,
+ * never cut, their subjects labelled "(part i of n)". Each part has an id derived from the note's
+ * key, so a retried or redelivered note finds its earlier copy instead of adding a second one.
  * https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/annotation
  */
 
-/** annotation.notetext MaxLength, per the annotation table reference. */
+/** annotation.notetext MaxLength, per the annotation table reference: Dataverse counts UTF-16 code units. */
 export const noteTextLimit = 100_000;
 /** annotation.subject holds 500 characters; ours stay well below. */
 const subjectLimit = 200;
-
-/** `end`, moved back by one when it would separate the two halves of a surrogate pair (an emoji, say). */
-export function safeEnd(text: string, end: number): number {
-  const code = text.charCodeAt(end - 1);
-  return code >= 0xd800 && code <= 0xdbff ? end - 1 : end;
-}
-
-/** Cuts `text` into parts of at most `limit` characters, at a line break when one is near. */
-export function splitText(text: string, limit = noteTextLimit): string[] {
-  const parts: string[] = [];
-  let start = 0;
-  while (text.length - start > limit) {
-    let end = start + limit;
-    const lineBreak = text.lastIndexOf('\n', end - 1);
-    if (lineBreak >= start + limit / 2) end = lineBreak + 1;
-    end = safeEnd(text, end);
-    parts.push(text.slice(start, end));
-    start = end;
-  }
-  parts.push(text.slice(start));
-  return parts;
-}
 
 export interface NoteInput {
   incidentId: string;
@@ -50,15 +29,16 @@ export interface NoteInput {
 
 /** Writes the note (in parts when long); resolves to the HTTP attempts it took. */
 export async function writeNote(api: DynamicsApi, note: NoteInput): Promise<number> {
-  const parts = splitText(note.text);
+  // The label goes in the subject, so the note's text is the transcript alone.
+  const parts = splitText(note.text, { limit: noteTextLimit, unit: 'utf16-units', label: 'none' });
   let attempts = 0;
   for (const [index, text] of parts.entries()) {
     const annotationid = annotationIdFor(note.key, index);
-    const subject = parts.length === 1 ? note.subject : `${note.subject} (${index + 1}/${parts.length})`;
+    const subject =
+      parts.length === 1 ? note.subject : `${note.subject} ${partLabel(index + 1, parts.length)}`;
     const body = {
       annotationid,
-      subject:
-        subject.length > subjectLimit ? `${subject.slice(0, safeEnd(subject, subjectLimit - 1))}…` : subject,
+      subject: clipText(subject, { limit: subjectLimit, unit: 'utf16-units' }),
       notetext: text,
       'objectid_incident@odata.bind': `/incidents(${note.incidentId})`,
       'ownerid@odata.bind': `/systemusers(${note.ownerId})`,
@@ -86,7 +66,7 @@ export async function writeNote(api: DynamicsApi, note: NoteInput): Promise<numb
 
 /** After a refused create: true when the part is already there (an earlier attempt committed it). */
 async function existingNote(api: DynamicsApi, annotationid: string, error: unknown): Promise<boolean> {
-  if (!isCrmConnectError(error) || !['conflict', 'crm_rejected_input'].includes(error.code)) return false;
+  if (!isDuplicateRefusal(error)) return false;
   // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api
   const response = await api.http.request({
     method: 'GET',

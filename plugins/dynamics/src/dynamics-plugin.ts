@@ -1,9 +1,12 @@
-import { type CrmPlugin, type CrmUser, definePlugin } from '@crm-connect/core';
-import { applicationUser, impersonationWarnings } from './dynamics-application-user.js';
+import { type CrmPlugin, cacheOnSuccess, definePlugin } from '@crm-connect/core';
 import { createDynamicsApi } from './dynamics-client.js';
+import { applicationUser, impersonationWarnings } from './dynamics-credentials.js';
+import { pluginId } from './dynamics-plugin-id.js';
 import { createDynamicsRecords } from './dynamics-records.js';
 import { dynamicsSettings, type dynamicsSettingsSchema } from './dynamics-settings.js';
 import { createDynamicsUsers } from './dynamics-users.js';
+
+export { pluginId } from './dynamics-plugin-id.js';
 
 /**
  * Microsoft Dynamics 365 (Dataverse Web API v9.2) through an Azure AD / Microsoft Entra
@@ -12,7 +15,7 @@ import { createDynamicsUsers } from './dynamics-users.js';
  */
 export function dynamics(): CrmPlugin<typeof dynamicsSettingsSchema> {
   return definePlugin({
-    id: 'dynamics',
+    id: pluginId,
     displayName: 'Microsoft Dynamics 365',
     settings: dynamicsSettings,
     capabilities: (settings) => ({
@@ -20,7 +23,6 @@ export function dynamics(): CrmPlugin<typeof dynamicsSettingsSchema> {
       // Without impersonation the application user already performs every write while agents own
       // the cases, which is what "always use the admin user" means: a second switch would add nothing.
       alwaysUseAdmin: false,
-      requiresOwner: true,
     }),
 
     async validateCredentials(settings, context) {
@@ -34,15 +36,8 @@ export function dynamics(): CrmPlugin<typeof dynamicsSettingsSchema> {
     connect(settings, context) {
       const api = createDynamicsApi(settings, context);
       const users = createDynamicsUsers(api);
-      let checked: Promise<CrmUser> | undefined;
-      const connectionUser = () => {
-        checked ??= applicationUser(api).catch((error: unknown) => {
-          // A failed check (Dataverse unreachable, role missing) is asked again next time.
-          checked = undefined;
-          throw error;
-        });
-        return checked;
-      };
+      // A failed check (Dataverse unreachable, role missing) is asked again next time.
+      const connectionUser = cacheOnSuccess(() => applicationUser(api));
       const records = createDynamicsRecords(api, users, connectionUser);
       return {
         connectionUser,

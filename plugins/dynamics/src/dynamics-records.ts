@@ -1,30 +1,27 @@
 import {
   type AddNoteInput,
+  type AddNoteResult,
   type ChangeOwnerInput,
   type Channel,
   type CreateTicketInput,
   type CreateTicketResult,
   type CrmUser,
+  clipText,
+  hasErrorCode,
   InvalidInputError,
   isCrmConnectError,
   OwnerRejectedError,
+  splitText,
   type TicketRef,
   type WriteResult,
 } from '@crm-connect/core';
 import { z } from 'zod';
-import {
-  type DynamicsApi,
-  entityIdFromHeader,
-  freshRead,
-  jsonWrite,
-  key,
-  odata,
-  parseAnswer,
-} from './dynamics-client.js';
+import { type DynamicsApi, entityIdFromHeader, freshRead, jsonWrite, key, odata } from './dynamics-client.js';
 import { findContact, newContact } from './dynamics-contacts.js';
-import { dataverseCodes, dataverseFailureOf } from './dynamics-errors.js';
+import { isDuplicateRefusal, ownerRejected, parseAnswer } from './dynamics-errors.js';
 import { contactIdFor, incidentIdFor } from './dynamics-ids.js';
-import { safeEnd, writeNote } from './dynamics-notes.js';
+import { writeNote } from './dynamics-notes.js';
+import { pluginId } from './dynamics-plugin-id.js';
 import { isGuid } from './dynamics-settings.js';
 import type { DynamicsUsers } from './dynamics-users.js';
 
@@ -33,8 +30,7 @@ import type { DynamicsUsers } from './dynamics-users.js';
  * https://learn.microsoft.com/dynamics365/developer/reference/entities/incident
  */
 
-const pluginId = 'dynamics';
-/** incident.title holds 200 characters, incident.description 2,000 (table reference). */
+/** incident.title holds 200 characters, incident.description 2,000 (table reference), counted in UTF-16 units. */
 const titleLimit = 200;
 const descriptionLimit = 2_000;
 
@@ -47,7 +43,7 @@ export interface DynamicsRecords {
   createTicket(input: CreateTicketInput): Promise<CreateTicketResult>;
   findTicket(interactionId: string): Promise<TicketRef | undefined>;
   changeOwner(input: ChangeOwnerInput): Promise<WriteResult>;
-  addNote(input: AddNoteInput): Promise<WriteResult>;
+  addNote(input: AddNoteInput): Promise<AddNoteResult>;
 }
 
 export function createDynamicsRecords(
@@ -76,7 +72,7 @@ export function createDynamicsRecords(
       acceptStatus: [404],
     });
     if (response.status === 404) return undefined;
-    const incident = parseAnswer(incidentSchema, response.data, 'find case');
+    const incident = parseAnswer(incidentSchema, response, 'find case');
     return ticketRef(incident.incidentid, incident._customerid_value ?? undefined);
   }
 
@@ -122,8 +118,8 @@ export function createDynamicsRecords(
           ? ticketRef(returned.data.incidentid, returned.data._customerid_value ?? contactId)
           : ticketRef(entityIdFromHeader(response.headers['odata-entityid']) ?? incidentId, contactId);
       } catch (error) {
-        const rejected = ownerRejection(error, owner);
-        if (rejected !== undefined) throw rejected;
+        const rejected = ownerRejected(error, owner);
+        if (hasErrorCode(rejected, 'owner_rejected')) throw rejected;
         // A failed look-up must not hide why the create failed.
         const existing = isDuplicateRefusal(error)
           ? await readIncident(incidentId).catch(() => undefined)
@@ -166,7 +162,7 @@ export function createDynamicsRecords(
         });
         return { attempts: response.attempts };
       } catch (error) {
-        throw ownerRejection(error, owner) ?? error;
+        throw ownerRejected(error, owner);
       }
     },
 
@@ -180,7 +176,7 @@ export function createDynamicsRecords(
         ownerId: input.performer.id,
         headers,
       });
-      return { attempts };
+      return { attempts, written: true };
     },
   };
 }
@@ -202,39 +198,19 @@ function requireOwner(owner: CrmUser | undefined, interactionId: string): CrmUse
   return owner;
 }
 
-/** A refusal that concerns the owner (disabled, unlicensed, lacking privileges) lets the connector fall back. */
-function ownerRejection(error: unknown, owner: CrmUser): OwnerRejectedError | undefined {
-  const failure = dataverseFailureOf(error);
-  if (failure === undefined || !isCrmConnectError(error) || error.retryable) return undefined;
-  const aboutOwner =
-    failure.dataverseCode === dataverseCodes.userDisabled ||
-    failure.dataverseCode === dataverseCodes.noLicense ||
-    failure.message.toLowerCase().includes(owner.id.toLowerCase());
-  if (!aboutOwner) return undefined;
-  return new OwnerRejectedError(
-    `dynamics: Dynamics 365 refused ${owner.name ?? owner.id} as the case owner (${failure.message}). Enable the user or give them a security role that can own cases.`,
-    { pluginId, ownerId: owner.id, status: failure.status, cause: failure, attempts: error.attempts },
-  );
-}
-
-/** A create refused as a duplicate (or as bad data, when the duplicate code is worded differently). */
-function isDuplicateRefusal(error: unknown): boolean {
-  return isCrmConnectError(error) && (error.code === 'conflict' || error.code === 'crm_rejected_input');
-}
-
 /** Title and description within their column limits; what does not fit goes to a note, never lost. */
 function caseText(
   subject: string,
   description: string,
 ): { title: string; description: string; overflow: string | undefined } {
-  const titleFits = subject.length <= titleLimit;
-  const title = titleFits ? subject : `${subject.slice(0, safeEnd(subject, titleLimit - 1))}…`;
-  const full = titleFits ? description : `${subject}\n\n${description}`;
+  const title = clipText(subject, { limit: titleLimit, unit: 'utf16-units' });
+  const full = title === subject ? description : `${subject}\n\n${description}`;
   if (full.length <= descriptionLimit) return { title, description: full, overflow: undefined };
   const marker = '\n\n[…] The full text is in the note "Description (full text)".';
-  let cut = descriptionLimit - marker.length;
-  const lineBreak = full.lastIndexOf('\n', cut);
-  if (lineBreak > cut / 2) cut = lineBreak;
-  cut = safeEnd(full, cut);
-  return { title, description: `${full.slice(0, cut)}${marker}`, overflow: full };
+  const [start = ''] = splitText(full, {
+    limit: descriptionLimit - marker.length,
+    unit: 'utf16-units',
+    label: 'none',
+  });
+  return { title, description: `${start}${marker}`, overflow: full };
 }

@@ -5,9 +5,11 @@ import {
   type FieldIssue,
   loopbackOrigin,
   optionalText,
+  parseHttpsUrl,
   type SettingsDefinition,
 } from '@crm-connect/core';
 import { z } from 'zod';
+import { pluginId } from './dynamics-plugin-id.js';
 
 const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Verified domain names such as contoso.onmicrosoft.com also name a tenant. */
@@ -31,16 +33,8 @@ export function normaliseOrganizationUrl(input: string): string | undefined {
   const trimmed = input.trim();
   const sandbox = loopbackOrigin(trimmed);
   if (sandbox !== undefined) return sandbox;
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.port !== '') {
-    return undefined;
-  }
+  const url = parseHttpsUrl(trimmed);
+  if (url === undefined) return undefined;
   const match = organizationHostPattern.exec(url.hostname.toLowerCase());
   if (match === null) return undefined;
   const [, org, crm, domain] = match;
@@ -189,7 +183,7 @@ export function requireCredentials(settings: DynamicsSettings): DynamicsCredenti
   ) {
     throw new ConfigurationError(
       `dynamics: ${issues.map((issue) => issue.path).join(', ')} missing. Fill in the organization URL, tenant ID, application ID and application key, then save again.`,
-      { pluginId: 'dynamics', issues },
+      { pluginId, issues },
     );
   }
   return { organizationUrl, tenantId, clientId, clientSecret, authorityHost };

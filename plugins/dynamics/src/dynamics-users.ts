@@ -1,6 +1,7 @@
 import type { CrmUser, HttpResponse } from '@crm-connect/core';
 import { z } from 'zod';
-import { type DynamicsApi, freshRead, key, literal, odata, parseAnswer } from './dynamics-client.js';
+import { type DynamicsApi, freshRead, key, literal, odata } from './dynamics-client.js';
+import { parseAnswer } from './dynamics-errors.js';
 
 /**
  * Dataverse users (`systemuser`): agent identification by email, the legacy random pool, and the
@@ -75,7 +76,7 @@ export function createDynamicsUsers(api: DynamicsApi): DynamicsUsers {
       headers: freshRead,
       operation: 'read agent',
     });
-    remember(parseAnswer(systemUserSchema, response.data, 'read agent'));
+    remember(parseAnswer(systemUserSchema, response, 'read agent'));
     return objectIds.get(userId.toLowerCase()) ?? null;
   }
 
@@ -92,7 +93,7 @@ export function createDynamicsUsers(api: DynamicsApi): DynamicsUsers {
         headers: freshRead,
         operation: 'find agent',
       });
-      const users = parseAnswer(userPageSchema, response.data, 'find agent').value.map(remember);
+      const users = parseAnswer(userPageSchema, response, 'find agent').value.map(remember);
       return users.find((user) => user.active) ?? users[0];
     },
 
@@ -112,11 +113,7 @@ export function createDynamicsUsers(api: DynamicsApi): DynamicsUsers {
           headers: { ...freshRead, Prefer: 'odata.maxpagesize=500' },
           operation: 'list agents',
         });
-        const parsed: z.output<typeof userPageSchema> = parseAnswer(
-          userPageSchema,
-          response.data,
-          'list agents',
-        );
+        const parsed: z.output<typeof userPageSchema> = parseAnswer(userPageSchema, response, 'list agents');
         users.push(...parsed.value.map(remember));
         path = parsed['@odata.nextLink'];
       }

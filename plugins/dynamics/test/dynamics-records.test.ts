@@ -8,7 +8,6 @@ import {
   voicemailReceived,
 } from '@crm-connect/testkit';
 import { describe, expect, it } from 'vitest';
-import { splitText } from '../src/dynamics-notes.js';
 import { dynamics } from '../src/index.js';
 import {
   accessToken,
@@ -190,13 +189,6 @@ describe('dynamics: text limits', () => {
     expect(String(body.title).endsWith('…')).toBe(true);
     expect(String(body.description).startsWith(`${subject}\n\n`)).toBe(true);
   });
-
-  it('splits at line breaks when it can, and never inside an emoji', () => {
-    expect(splitText('aaaa\nbbbb\ncc', 6)).toEqual(['aaaa\n', 'bbbb\n', 'cc']);
-    const parts = splitText('ab😀cd', 3);
-    expect(parts.join('')).toBe('ab😀cd');
-    for (const part of parts) expect(part).not.toMatch(/[\ud800-\udbff]$/);
-  });
 });
 
 describe('dynamics: owner and performer', () => {
@@ -252,7 +244,6 @@ describe('dynamics: owner and performer', () => {
     expect(connector.capabilities).toEqual({
       performsAsAgent: false,
       alwaysUseAdmin: false,
-      requiresOwner: true,
     });
     const audit = await connector.handle(chatStarted({ agent: { id: 'p-1', emails: [users.agent.email] } }));
 
@@ -291,6 +282,7 @@ describe('dynamics: owner and performer', () => {
         owner,
         performer: users.admin,
         idempotencyKey: 'crm-connect:x:create-ticket',
+        ownerReason: 'default-user',
         subject: 'Chat with Jane Doe',
         description: 'Hello',
       })
@@ -527,6 +519,7 @@ describe('dynamics: later events', () => {
       body: 'Disposition: resolved\n\nTranscript:\nCustomer: Hello',
       performer: users.admin,
       idempotencyKey: 'crm-connect:chat-2026-0001:add-note:1a2b',
+      mayExist: false,
     });
     expect(result.attempts).toBe(1);
     const [post] = posts(annotations);
@@ -559,9 +552,9 @@ describe('dynamics: later events', () => {
     expect(audit).toMatchObject({ operation: 'add-note', outcome: 'updated', attempts: 3 });
     const notes = posts(annotations).map(bodyOf);
     expect(notes.map((note) => note.subject)).toEqual([
-      `Interaction ${opened.interactionId}: notes and transcript (1/3)`,
-      `Interaction ${opened.interactionId}: notes and transcript (2/3)`,
-      `Interaction ${opened.interactionId}: notes and transcript (3/3)`,
+      `Interaction ${opened.interactionId}: notes and transcript (part 1 of 3)`,
+      `Interaction ${opened.interactionId}: notes and transcript (part 2 of 3)`,
+      `Interaction ${opened.interactionId}: notes and transcript (part 3 of 3)`,
     ]);
     for (const note of notes) expect(String(note.notetext).length).toBeLessThanOrEqual(100_000);
     expect(notes.map((note) => note.notetext).join('')).toBe(
@@ -588,6 +581,7 @@ describe('dynamics: later events', () => {
       body: 'Notes:\nCalled back.',
       performer: users.admin,
       idempotencyKey: 'crm-connect:chat-2026-0001:add-note:9f8e',
+      mayExist: false,
     });
 
     expect(result.attempts).toBe(3);

@@ -144,7 +144,6 @@ describe('dynamics: capabilities and save rules', () => {
     expect(dynamics().capabilities(off)).toEqual({
       performsAsAgent: false,
       alwaysUseAdmin: false,
-      requiresOwner: true,
     });
     expect(dynamics().capabilities(on).performsAsAgent).toBe(true);
   });

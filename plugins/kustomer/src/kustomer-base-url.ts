@@ -1,4 +1,4 @@
-import { loopbackOrigin } from '@crm-connect/core';
+import { loopbackOrigin, parseHttpsUrl } from '@crm-connect/core';
 
 /**
  * Kustomer API hosts. An organization is reached through its own host, which routes to the
@@ -32,20 +32,11 @@ export function parseKustomerHost(input: string): KustomerHost | undefined {
   const trimmed = input.trim().toLowerCase();
   if (trimmed === '') return undefined;
   if (label.test(trimmed)) return organization(trimmed);
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//.test(trimmed) ? trimmed : `https://${trimmed}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    return undefined;
-  }
-  const explicitScheme = withScheme === trimmed;
-  const sandbox = explicitScheme ? loopbackOrigin(trimmed) : undefined;
+  const sandbox = loopbackOrigin(trimmed);
   if (sandbox !== undefined) return { kind: 'sandbox', origin: sandbox };
   // Beyond loopback, credentials must never travel in clear text, to a custom port, or with embedded userinfo.
-  if (url.protocol !== 'https:' || url.port !== '' || url.username !== '' || url.password !== '') {
-    return undefined;
-  }
+  const url = parseHttpsUrl(trimmed);
+  if (url === undefined) return undefined;
   const host = url.hostname;
   if (host === `api.${domain}`) return { kind: 'regional', origin: `https://${host}`, pod: 'prod1' };
   const regional = /^api\.(prod\d+)\.kustomerapp\.com$/.exec(host);

@@ -2,6 +2,7 @@ import {
   type AuthProvider,
   ConfigurationError,
   type CrmUser,
+  cacheOnSuccess,
   createHttpClient,
   type HttpClient,
   type HttpResponse,
@@ -10,7 +11,8 @@ import {
   type RequestOptions,
 } from '@crm-connect/core';
 import { z } from 'zod';
-import { createErrorMapper, operations, pluginId } from './kustomer-errors.js';
+import { createErrorMapper, operations } from './kustomer-errors.js';
+import { pluginId } from './kustomer-plugin-id.js';
 import type { KustomerCredentials, KustomerSettings } from './kustomer-settings.js';
 import { toCrmUser, userResourceSchema } from './kustomer-users.js';
 
@@ -69,7 +71,7 @@ const currentUserSchema = z.object({
 export function createKustomerClient(settings: KustomerCredentials, context: PluginContext): KustomerClient {
   context.redactor.add(settings.apiKey);
   const budgetOptions = { requestsPerInterval: settings.rateLimitPerMinute, intervalMs: 60_000 };
-  const hostBudget = context.rateBudgets.forAccount(`kustomer:host:${settings.apiBaseUrl}`, budgetOptions);
+  const hostBudget = context.rateBudgets.forAccount(`${pluginId}:host:${settings.apiBaseUrl}`, budgetOptions);
   const auth: AuthProvider = { headers: async () => ({ Authorization: `Bearer ${settings.apiKey}` }) };
   const clientOn = (budget: RateBudget): HttpClient =>
     createHttpClient({
@@ -111,20 +113,13 @@ export function createKustomerClient(settings: KustomerCredentials, context: Plu
       roles: data.attributes.roles ?? undefined,
     };
     if (orgId === undefined) return { identity, http: bootstrap };
-    const orgBudget = context.rateBudgets.forAccount(`kustomer:org:${orgId}`, budgetOptions);
+    const orgBudget = context.rateBudgets.forAccount(`${pluginId}:org:${orgId}`, budgetOptions);
     // The identity call already went out: it takes its slot in the organization's window too.
     void orgBudget.schedule(async () => undefined);
     return { identity, http: clientOn(orgBudget) };
   }
 
-  let resolved: Promise<{ identity: KustomerIdentity; http: HttpClient }> | undefined;
-  const ready = () => {
-    resolved ??= resolve().catch((error: unknown) => {
-      resolved = undefined;
-      throw error;
-    });
-    return resolved;
-  };
+  const ready = cacheOnSuccess(resolve);
 
   return {
     apiBaseUrl: settings.apiBaseUrl,

@@ -1,7 +1,8 @@
 import { AuthorizationError, type CredentialCheck, type PluginContext } from '@crm-connect/core';
 import { z } from 'zod';
 import { createKustomerClient, requireCredentials } from './kustomer-client.js';
-import { operations, pluginId } from './kustomer-errors.js';
+import { operations } from './kustomer-errors.js';
+import { pluginId } from './kustomer-plugin-id.js';
 import { describeRole, missingRoles, requiredRoles } from './kustomer-roles.js';
 import type { KustomerSettings } from './kustomer-settings.js';
 

@@ -2,7 +2,7 @@ import type { EndUser, PluginContext } from '@crm-connect/core';
 import { z } from 'zod';
 import type { KustomerClient } from './kustomer-client.js';
 import { createOnce } from './kustomer-create-once.js';
-import { operations } from './kustomer-errors.js';
+import { operations, parseAnswer } from './kustomer-errors.js';
 
 const customerSchema = z.object({ data: z.object({ id: z.string().min(1) }) });
 
@@ -36,7 +36,7 @@ export async function findCustomer(client: KustomerClient, endUser: EndUser): Pr
       acceptStatus: [404],
     });
     if (response.status === 404) continue;
-    return customerSchema.parse(response.data).data.id;
+    return parseAnswer(customerSchema, response, operations.findCustomer.name).data.id;
   }
   return undefined;
 }
@@ -69,7 +69,10 @@ export async function findOrCreateCustomer(
           ...(endUser.externalId === undefined ? {} : { externalId: endUser.externalId }),
         },
       });
-      return { value: customerSchema.parse(response.data).data.id, attempts: response.attempts };
+      return {
+        value: parseAnswer(customerSchema, response, operations.createCustomer.name).data.id,
+        attempts: response.attempts,
+      };
     },
   });
   return { customerId: result.value, created: result.created, attempts: result.attempts };

@@ -5,6 +5,7 @@ import {
   ConfigurationError,
   ConflictError,
   type CrmConnectError,
+  createAnswerParser,
   type ErrorResponse,
   NotFoundError,
   OwnerRejectedError,
@@ -13,9 +14,8 @@ import {
 } from '@crm-connect/core';
 import { z } from 'zod';
 import { regionalOrigin } from './kustomer-base-url.js';
+import { pluginId } from './kustomer-plugin-id.js';
 import { describeRole, type RoleNeed, requiredRoles } from './kustomer-roles.js';
-
-export const pluginId = 'kustomer';
 
 /**
  * What each call does, named once: the HTTP layer puts it in logs and errors, and a 403 on it
@@ -159,3 +159,9 @@ export function createErrorMapper(
     return undefined;
   };
 }
+
+/** Parses a Kustomer answer with a minimal schema; an unexpected shape is a typed error, not a crash. */
+export const parseAnswer = createAnswerParser({
+  pluginId,
+  hint: "Check that the API base URL is your organization's Kustomer API host (https://{org}.api.kustomerapp.com).",
+});

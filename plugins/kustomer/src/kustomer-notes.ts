@@ -1,33 +1,17 @@
-import type { PluginContext } from '@crm-connect/core';
+import { type PluginContext, splitText } from '@crm-connect/core';
 import { z } from 'zod';
 import type { KustomerClient } from './kustomer-client.js';
 import { createOnce } from './kustomer-create-once.js';
-import { operations } from './kustomer-errors.js';
+import { operations, parseAnswer } from './kustomer-errors.js';
 
 /**
- * The longest text put in one note. Kustomer documents no limit for a note body (UNCONFIRMED),
- * so long transcripts are split into numbered notes of this size rather than risk a refusal;
- * nothing is ever truncated.
+ * The longest text put in one note, label included, in UTF-16 code units (JavaScript's string
+ * length, which a length check in Kustomer's Node.js API would count). Kustomer documents no
+ * limit for a note body (UNCONFIRMED), so long transcripts are split into notes labelled
+ * "(part i of n)" rather than risk a refusal; nothing is ever truncated. This value is a guess
+ * kept from the first release, to be revisited.
  */
 export const maxNoteLength = 20_000;
-
-/** Splits text into parts of at most `limit` characters, at a line break when one is near the end. */
-export function splitNote(body: string, limit = maxNoteLength): string[] {
-  if (body.length <= limit) return [body];
-  const label = (index: number, count: number) => `(part ${index} of ${count})\n\n`;
-  // The label's length depends on the count; reserve room for a generous one.
-  const room = limit - label(9999, 9999).length;
-  const chunks: string[] = [];
-  let rest = body;
-  while (rest.length > room) {
-    const newline = rest.lastIndexOf('\n', room - 1);
-    const cut = newline > room * 0.8 ? newline + 1 : room;
-    chunks.push(rest.slice(0, cut));
-    rest = rest.slice(cut);
-  }
-  if (rest.length > 0) chunks.push(rest);
-  return chunks.map((chunk, index) => `${label(index + 1, chunks.length)}${chunk}`);
-}
 
 const noteSchema = z.object({ data: z.object({ id: z.string().min(1) }) });
 const notesPageSchema = z.object({
@@ -57,7 +41,7 @@ async function findNote(
       query: { page, pageSize: notesPageSize },
       operation: operations.listNotes.name,
     });
-    const parsed = notesPageSchema.parse(response.data);
+    const parsed = parseAnswer(notesPageSchema, response, operations.listNotes.name);
     const match = parsed.data.find(
       (note) => note.attributes.externalId === externalId || note.attributes.body === body,
     );
@@ -84,7 +68,7 @@ export async function addConversationNote(
   http: PluginContext['http'],
 ): Promise<number> {
   const { conversationId } = note;
-  const parts = splitNote(note.body);
+  const parts = splitText(note.body, { limit: maxNoteLength, unit: 'utf16-units' });
   let attempts = 0;
   for (const [index, part] of parts.entries()) {
     const externalId = parts.length === 1 ? note.key : `${note.key}:part-${index + 1}-of-${parts.length}`;
@@ -101,7 +85,10 @@ export async function addConversationNote(
           operation: operations.createNote.name,
           body: { body: part, externalId },
         });
-        return { value: noteSchema.parse(response.data).data.id, attempts: response.attempts };
+        return {
+          value: parseAnswer(noteSchema, response, operations.createNote.name).data.id,
+          attempts: response.attempts,
+        };
       },
     });
     attempts += result.attempts;

@@ -1,10 +1,12 @@
 import { type CrmPlugin, definePlugin } from '@crm-connect/core';
 import { createKustomerClient, requireCredentials } from './kustomer-client.js';
 import { validateKustomerCredentials } from './kustomer-credentials.js';
-import { pluginId } from './kustomer-errors.js';
+import { pluginId } from './kustomer-plugin-id.js';
 import { addNote, assignConversation, createConversation, findConversation } from './kustomer-records.js';
 import { kustomerSettings, type kustomerSettingsSchema } from './kustomer-settings.js';
 import { findUserByEmail, listAssignableUsers } from './kustomer-users.js';
+
+export { pluginId } from './kustomer-plugin-id.js';
 
 export type KustomerPlugin = CrmPlugin<typeof kustomerSettingsSchema>;
 
@@ -20,7 +22,7 @@ export function kustomer(): KustomerPlugin {
     settings: kustomerSettings,
     // The key's user performs every write whatever the settings, so "always use the admin user"
     // would change nothing and is not offered.
-    capabilities: () => ({ performsAsAgent: false, alwaysUseAdmin: false, requiresOwner: false }),
+    capabilities: () => ({ performsAsAgent: false, alwaysUseAdmin: false }),
     validateCredentials: validateKustomerCredentials,
     connect(settings, context) {
       const client = createKustomerClient(requireCredentials(settings), context);

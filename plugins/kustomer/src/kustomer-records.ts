@@ -1,11 +1,12 @@
 import {
   type AddNoteInput,
+  type AddNoteResult,
+  asOwnerRejected,
   type ChangeOwnerInput,
   type Channel,
   type CreateTicketInput,
   type CreateTicketResult,
   type CrmUser,
-  OwnerRejectedError,
   type PluginContext,
   type TicketRef,
   type WriteResult,
@@ -14,7 +15,7 @@ import { z } from 'zod';
 import type { KustomerClient } from './kustomer-client.js';
 import { createOnce } from './kustomer-create-once.js';
 import { findOrCreateCustomer } from './kustomer-customers.js';
-import { operations, pluginId } from './kustomer-errors.js';
+import { operations, parseAnswer } from './kustomer-errors.js';
 import { addConversationNote } from './kustomer-notes.js';
 
 const conversationSchema = z.object({
@@ -57,7 +58,7 @@ export async function findConversation(
     acceptStatus: [404],
   });
   if (response.status === 404) return undefined;
-  return ticketOf(conversationSchema.parse(response.data).data);
+  return ticketOf(parseAnswer(conversationSchema, response, operations.findConversation.name).data);
 }
 
 /**
@@ -104,7 +105,10 @@ export async function createConversation(
           ...(replyChannel === undefined ? {} : { replyChannel }),
         },
       });
-      return { value: ticketOf(conversationSchema.parse(response.data).data), attempts: response.attempts };
+      return {
+        value: ticketOf(parseAnswer(conversationSchema, response, operations.createConversation.name).data),
+        attempts: response.attempts,
+      };
     },
   }).catch((error: unknown) => {
     throw ownerRejected(error, input.owner);
@@ -144,27 +148,24 @@ export async function addNote(
   client: KustomerClient,
   input: AddNoteInput,
   http: PluginContext['http'],
-): Promise<WriteResult> {
+): Promise<AddNoteResult> {
   const attempts = await addConversationNote(
     client,
-    { conversationId: input.ticket.id, body: input.body, key: input.idempotencyKey, findFirst: false },
+    {
+      conversationId: input.ticket.id,
+      body: input.body,
+      key: input.idempotencyKey,
+      findFirst: input.mayExist,
+    },
     http,
   );
-  return { attempts };
+  return { attempts, written: true };
 }
 
 /** The error mapping cannot know whom Kustomer refused; the caller names the owner it sent. */
 function ownerRejected(error: unknown, owner: CrmUser): unknown {
-  if (!(error instanceof OwnerRejectedError)) return error;
-  return new OwnerRejectedError(
-    `Kustomer refused ${owner.name ?? owner.id} (user ${owner.id}) as the conversation's assignee: the user is deactivated, deleted or cannot be assigned conversations. ${error.message}`,
-    {
-      pluginId,
-      ownerId: owner.id,
-      status: error.status,
-      requestId: error.requestId,
-      attempts: error.attempts,
-      cause: error,
-    },
-  );
+  return asOwnerRejected(error, owner.id, {
+    message: (refusal) =>
+      `Kustomer refused ${owner.name ?? owner.id} (user ${owner.id}) as the conversation's assignee: the user is deactivated, deleted or cannot be assigned conversations. ${refusal.message}`,
+  });
 }

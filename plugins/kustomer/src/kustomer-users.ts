@@ -1,7 +1,7 @@
 import type { CrmUser } from '@crm-connect/core';
 import { z } from 'zod';
 import type { KustomerClient } from './kustomer-client.js';
-import { operations } from './kustomer-errors.js';
+import { operations, parseAnswer } from './kustomer-errors.js';
 
 /**
  * A Kustomer user resource, trimmed to what crm-connect reads. `deleted`/`deletedAt` mark a
@@ -55,7 +55,7 @@ async function* userPages(
       query: { ...filter, page, pageSize },
       operation: operations.listUsers.name,
     });
-    const parsed = usersPageSchema.parse(response.data);
+    const parsed = parseAnswer(usersPageSchema, response, operations.listUsers.name);
     yield parsed.data;
     const next = parsed.links?.next;
     if (!next || parsed.data.length === 0) return;

@@ -138,7 +138,6 @@ describe('kustomer: settings', () => {
     expect(plugin.capabilities(kustomerSettingsSchema.parse({}))).toEqual({
       performsAsAgent: false,
       alwaysUseAdmin: false,
-      requiresOwner: false,
     });
   });
 });

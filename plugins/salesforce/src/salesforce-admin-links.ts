@@ -14,7 +14,7 @@ import {
   sharedRateBudgets,
   silentLogger,
 } from '@crm-connect/core';
-import { bearer, createSalesforceHttpClient } from './salesforce-http.js';
+import { bearer, createSalesforceHttpClient } from './salesforce-client.js';
 import { sameId, toId15 } from './salesforce-ids.js';
 import {
   authorizeUrl,
@@ -23,6 +23,7 @@ import {
   ownerOfToken,
   revokeToken,
 } from './salesforce-oauth.js';
+import { pluginId } from './salesforce-plugin-id.js';
 import {
   type AdminConnection,
   requireConfigured,
@@ -127,20 +128,20 @@ export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAd
               ? 'The admin declined access, or may not use this connected app; press Link again and choose Allow.'
               : 'Check the connected app (OAuth settings, callback URL, permitted users), then press Link again.'
           }`,
-          { pluginId: 'salesforce' },
+          { pluginId },
         );
       }
       if (parameters.state === undefined || !sameSecret(parameters.state, options.state)) {
         throw new InvalidInputError(
           'salesforce: the callback does not carry the state this link was started with (an old or forged callback); press Link again.',
-          { pluginId: 'salesforce' },
+          { pluginId },
         );
       }
       if (parameters.code === undefined) {
         throw new InvalidInputError(
           'salesforce: the callback carries no authorization code; press Link again.',
           {
-            pluginId: 'salesforce',
+            pluginId,
           },
         );
       }
@@ -172,7 +173,7 @@ export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAd
         return reject(
           new ConfigurationError(
             'salesforce: Salesforce issued no refresh token. In the connected app, add the "Perform requests at any time (refresh_token, offline_access)" scope and set the refresh token policy to "valid until revoked", then press Link again.',
-            { pluginId: 'salesforce' },
+            { pluginId },
           ),
         );
       }
@@ -181,7 +182,7 @@ export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAd
         return reject(
           new ConfigurationError(
             `salesforce: the admin signed in to org ${orgId}, but the Salesforce settings name org ${settings.orgId}. This is usually a sandbox and production mix-up: sign in as an admin of org ${settings.orgId}, or correct the org ID if ${orgId} is the right org.`,
-            { pluginId: 'salesforce' },
+            { pluginId },
           ),
         );
       }
@@ -194,7 +195,7 @@ export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAd
         return reject(
           new ConflictError(
             `salesforce: ${existing.username} is already linked. For redundancy link a different Salesforce admin: press Link again and sign in as that admin on the login page.`,
-            { pluginId: 'salesforce' },
+            { pluginId },
           ),
           stored.refreshToken,
         );
@@ -206,7 +207,7 @@ export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAd
       if (identity.active === false) {
         return reject(
           new AuthenticationError(`salesforce: ${identity.username} is deactivated; link an active admin.`, {
-            pluginId: 'salesforce',
+            pluginId,
           }),
         );
       }
@@ -238,7 +239,7 @@ export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAd
       const connection = (settings.adminConnections ?? []).find((item) => sameId(item.userId, userId));
       if (connection === undefined) {
         throw new NotFoundError(`salesforce: no admin connection for user ${userId} is linked.`, {
-          pluginId: 'salesforce',
+          pluginId,
         });
       }
       const key = { orgId: connection.orgId, userId: connection.userId };
@@ -303,7 +304,7 @@ export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAd
 }
 
 function parse(input: SalesforceSettingsInput): SalesforceSettings {
-  return parseSettings(salesforceSettingsSchema, input, 'salesforce');
+  return parseSettings(salesforceSettingsSchema, input, pluginId);
 }
 
 function contextOf(
@@ -351,7 +352,7 @@ function checkRedirectUri(redirectUri: string): void {
   if (url === undefined || (url.protocol !== 'https:' && !local) || url.hash !== '') {
     throw new ConfigurationError(
       `salesforce: the callback URL "${redirectUri}" must be an https URL without a fragment (http is allowed for localhost only), listed in the connected app's Callback URLs.`,
-      { pluginId: 'salesforce' },
+      { pluginId },
     );
   }
 }

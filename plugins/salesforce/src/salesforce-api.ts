@@ -6,8 +6,8 @@ import type {
   RequestOptions,
 } from '@crm-connect/core';
 import { z } from 'zod';
-import { unexpectedAnswer } from './salesforce-errors.js';
-import { apiUsageOf, createSalesforceHttpClient } from './salesforce-http.js';
+import { apiUsageOf, createSalesforceHttpClient } from './salesforce-client.js';
+import { parseAnswer } from './salesforce-errors.js';
 import type { AdminSession, SessionPool } from './salesforce-sessions.js';
 import type { ConfiguredSettings } from './salesforce-settings.js';
 
@@ -110,11 +110,9 @@ export function createSalesforceApi(
       let attempts = 0;
       let next: ApiRequest | undefined = { method: 'GET', resource: '/query', query: { q: soql }, operation };
       while (next !== undefined) {
-        const response = await request(next);
+        const response: ApiResponse<unknown> = await request(next);
         attempts += response.attempts;
-        const result = page.safeParse(response.data);
-        if (!result.success) throw unexpectedAnswer(operation, result.error);
-        const parsed = result.data;
+        const parsed = parseAnswer(page, response, operation);
         records.push(...parsed.records);
         next =
           parsed.done || parsed.nextRecordsUrl === undefined || records.length >= maxRecords

@@ -1,19 +1,19 @@
 import {
-  AuthenticationError,
   type CrmConnection,
   type CrmUser,
+  cacheOnSuccess,
   type InteractionEventType,
   type PluginContext,
   type WriteOperation,
 } from '@crm-connect/core';
 import { createSalesforceApi, type SalesforceApi } from './salesforce-api.js';
-import { toId15 } from './salesforce-ids.js';
 import { addCaseText } from './salesforce-notes.js';
+import { pluginId } from './salesforce-plugin-id.js';
 import { changeCaseOwner, createCase, findCase } from './salesforce-records.js';
 import { type AdminSession, createSessionPool, type Failover } from './salesforce-sessions.js';
 import { requireConfigured, type SalesforceSettings } from './salesforce-settings.js';
 import type { SalesforceTokenStore } from './salesforce-token-store.js';
-import { fetchIdentity, findUserByEmail, listAssignableUsers, userOfIdentity } from './salesforce-users.js';
+import { findUserByEmail, identityUser, listAssignableUsers } from './salesforce-users.js';
 
 /** The write an audit event about a failover is attached to. */
 interface WriteContext {
@@ -41,7 +41,8 @@ export function createSalesforceConnection(
     }
     return api;
   };
-  const identities = new WeakMap<AdminSession, Promise<CrmUser>>();
+  // The admin each session acts as, asked once per session (again after a failure).
+  const identities = new WeakMap<AdminSession, () => Promise<CrmUser>>();
 
   /**
    * Runs a write, then reports failovers in audit events tied to it. A failover found while no
@@ -60,13 +61,12 @@ export function createSalesforceConnection(
     async connectionUser() {
       const current = useApi();
       const session = await current.sessions.current();
-      let user = identities.get(session);
-      if (user === undefined) {
-        user = identityUser(current, session);
-        identities.set(session, user);
-        user.catch(() => identities.delete(session));
+      let identity = identities.get(session);
+      if (identity === undefined) {
+        identity = cacheOnSuccess(() => identityUser(current, session));
+        identities.set(session, identity);
       }
-      return user;
+      return identity();
     },
     findUserByEmail: (email) => findUserByEmail(useApi(), email),
     listAssignableUsers: () => listAssignableUsers(useApi()),
@@ -84,27 +84,17 @@ export function createSalesforceConnection(
     addNote: (input) =>
       reported(
         { interactionId: input.interactionId, eventType: 'interaction.ended', operation: 'add-note' },
-        () =>
-          addCaseText(useApi(), {
+        async () => ({
+          ...(await addCaseText(useApi(), {
             caseId: input.ticket.id,
             contactId: input.ticket.contactId,
             title: `Interaction ${input.interactionId}: notes and transcript`,
             text: input.body,
-          }),
+          })),
+          written: true,
+        }),
       ),
   };
-}
-
-/** The admin a session acts as, checked against the configured org. */
-export async function identityUser(api: SalesforceApi, session: AdminSession): Promise<CrmUser> {
-  const identity = await fetchIdentity(api.http, session.identityUrl, session.accessToken);
-  if (toId15(identity.organization_id) !== api.settings.orgId) {
-    throw new AuthenticationError(
-      `salesforce: ${identity.username} belongs to org ${toId15(identity.organization_id)}, not to the configured org ${api.settings.orgId}; unlink this admin and link an admin of org ${api.settings.orgId}.`,
-      { pluginId: 'salesforce' },
-    );
-  }
-  return userOfIdentity(identity);
 }
 
 function failoverEvent(write: WriteContext, failover: Failover) {
@@ -115,7 +105,7 @@ function failoverEvent(write: WriteContext, failover: Failover) {
       : `Writes now use ${to.username} (${to.userId}).`;
   return {
     at: new Date().toISOString(),
-    crm: 'salesforce',
+    crm: pluginId,
     ...write,
     reason: 'connection-failover' as const,
     performer: to === undefined ? undefined : { id: to.userId, name: to.username },

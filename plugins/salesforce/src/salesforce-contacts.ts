@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EndUser } from '@crm-connect/core';
+import { clipText, type EndUser } from '@crm-connect/core';
 
 /**
  * The Contact of an end user. A contact is found by its key, kept in a Contact field the admin
@@ -42,7 +42,7 @@ export function suppliedFields(endUser: EndUser): Record<string, string> {
   return fields;
 }
 
-/** Cuts a name to a field's length; only for names and subjects, never for text the agent must read in full. */
-export function clip(text: string, length: number): string {
-  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+/** Cuts a name to a field's length, which Salesforce counts in UTF-16 code units. */
+function clip(text: string, limit: number): string {
+  return clipText(text, { limit, unit: 'utf16-units' });
 }

@@ -1,18 +1,22 @@
 import {
   AuthenticationError,
   AuthorizationError,
+  asOwnerRejected,
   ConfigurationError,
   ConflictError,
-  CrmConnectError,
+  type CrmConnectError,
   CrmRejectedInputError,
+  createAnswerParser,
   defaultErrorFor,
   type ErrorResponse,
+  InvalidResponseError,
   NotFoundError,
   OwnerRejectedError,
   RateLimitedError,
   TransportError,
 } from '@crm-connect/core';
 import { z } from 'zod';
+import { pluginId } from './salesforce-plugin-id.js';
 
 /**
  * Salesforce's error answers as typed errors. REST errors are a JSON array of
@@ -57,36 +61,22 @@ export function subrequestError(
   const full: ErrorResponse = { ...response, headers: {}, retryAfterMs: undefined };
   const errors = salesforceErrorsOf(response.data);
   const error = (errors === undefined ? undefined : errorForCodes(full, errors)) ?? defaultErrorFor(full);
-  return ownerId === undefined ? error : withOwner(error, ownerId);
+  return ownerId === undefined ? error : asOwnerRejected(error, ownerId);
 }
 
-/** Salesforce answered 2xx with a body we cannot read (a proxy page, an API change). */
-export function unexpectedAnswer(operation: string, problem: z.ZodError | string): CrmConnectError {
-  const where =
-    typeof problem === 'string'
-      ? problem
-      : `at ${problem.issues
-          .map((issue) => issue.path.join('.') || '(root)')
-          .slice(0, 5)
-          .join(', ')}`;
-  return new CrmConnectError(
-    'unexpected_response',
-    `salesforce: ${operation}: Salesforce's answer has an unexpected shape (${where}). Check that the login URL is the org's My Domain URL and that the API version is supported.`,
-    { pluginId: 'salesforce', cause: { problem: where } },
+/** What to check when Salesforce answers in a shape it does not document (a proxy page, an API change). */
+const answerHint =
+  "Check that the login URL is the org's My Domain URL and that the API version is supported.";
+
+/** Parses a Salesforce answer with a minimal schema; an unexpected shape is a typed error, not a crash. */
+export const parseAnswer = createAnswerParser({ pluginId, hint: answerHint });
+
+/** Salesforce answered 2xx without a part its documentation promises (`missing`: which). */
+export function unexpectedAnswer(operation: string, missing: string): InvalidResponseError {
+  return new InvalidResponseError(
+    `salesforce: the answer to "${operation}" does not have the documented shape (${missing}). ${answerHint}`,
+    { pluginId },
   );
-}
-
-/** An owner refusal names the owner we sent (Salesforce's message does not always say which). */
-export function withOwner(error: CrmConnectError, ownerId: string): CrmConnectError {
-  if (!(error instanceof OwnerRejectedError) || error.ownerId === ownerId) return error;
-  return new OwnerRejectedError(error.message, {
-    pluginId: error.pluginId,
-    status: error.status,
-    requestId: error.requestId,
-    attempts: error.attempts,
-    cause: error.cause,
-    ownerId,
-  });
 }
 
 function errorForCodes(response: ErrorResponse, errors: SalesforceApiError[]): CrmConnectError | undefined {

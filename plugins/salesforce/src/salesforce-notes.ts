@@ -1,17 +1,21 @@
+import { partLabel, splitText, textLength } from '@crm-connect/core';
 import { z } from 'zod';
 import { type SalesforceApi, soqlString } from './salesforce-api.js';
-import { subrequestError, unexpectedAnswer } from './salesforce-errors.js';
+import { parseAnswer, subrequestError } from './salesforce-errors.js';
+import { pluginId } from './salesforce-plugin-id.js';
 
 /**
  * Text written on a Case: a CaseComment when it fits (CommentBody holds 4,000 bytes), else
- * completed Tasks on the Case (Description holds 32,000 characters), split into as many parts as
- * needed. Nothing is ever cut short.
+ * completed Tasks on the Case (Description holds 32,000 characters, which Salesforce counts in
+ * UTF-16 code units), split into as many parts as needed, their subjects labelled
+ * "(part i of n)". Nothing is ever cut short.
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_casecomment.htm
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm
  */
 
 export const caseCommentMaxBytes = 4_000;
-export const taskDescriptionMaxLength = 32_000;
+/** Task.Description and Case.Description hold the same 32,000 characters. */
+export const descriptionMaxLength = 32_000;
 /** sObject Collections take 200 records per request. */
 const collectionMaxRecords = 200;
 
@@ -19,7 +23,7 @@ export interface CaseText {
   caseId: string;
   /** The Case's Contact, so the Tasks also show on the Contact. */
   contactId?: string | undefined;
-  /** The Task subject; parts get "(2 of 3)". */
+  /** The Task subject; parts get "(part 2 of 3)". */
   title: string;
   text: string;
 }
@@ -28,7 +32,7 @@ const createdSchema = z.object({ id: z.string(), success: z.literal(true) });
 
 /** Adds text to a Case as an internal CaseComment, or as Tasks when it is too long for one. */
 export async function addCaseText(api: SalesforceApi, input: CaseText): Promise<{ attempts: number }> {
-  if (Buffer.byteLength(input.text, 'utf8') > caseCommentMaxBytes) return writeTasks(api, input);
+  if (textLength(input.text, 'utf8-bytes') > caseCommentMaxBytes) return writeTasks(api, input);
   // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_sobject_create.htm
   // Not repeated automatically: Salesforce has no idempotency key, and a repeat would add a second comment.
   const response = await api.request({
@@ -37,8 +41,7 @@ export async function addCaseText(api: SalesforceApi, input: CaseText): Promise<
     operation: 'add case comment',
     body: { ParentId: input.caseId, CommentBody: input.text, IsPublished: false },
   });
-  const parsed = createdSchema.safeParse(response.data);
-  if (!parsed.success) throw unexpectedAnswer('add case comment', parsed.error);
+  parseAnswer(createdSchema, response, 'add case comment');
   return { attempts: response.attempts };
 }
 
@@ -63,9 +66,10 @@ export async function writeTasks(
   input: CaseText,
   options: { onlyOnce?: boolean } = {},
 ): Promise<{ attempts: number }> {
-  const parts = splitText(input.text, taskDescriptionMaxLength);
+  // The label goes in the subject, so a Task's Description is the text alone.
+  const parts = splitText(input.text, { limit: descriptionMaxLength, unit: 'utf16-units', label: 'none' });
   const subjectOf = (index: number) =>
-    parts.length === 1 ? input.title : `${input.title} (${index + 1} of ${parts.length})`;
+    parts.length === 1 ? input.title : `${input.title} ${partLabel(index + 1, parts.length)}`;
   let attempts = 0;
   if (options.onlyOnce === true) {
     const soql = `SELECT Id FROM Task WHERE WhatId = ${soqlString(input.caseId)} AND Subject = ${soqlString(subjectOf(0))} LIMIT 1`;
@@ -90,12 +94,11 @@ export async function writeTasks(
       body: { allOrNone: true, records: tasks.slice(start, start + collectionMaxRecords) },
     });
     attempts += response.attempts;
-    const parsed = collectionResultSchema.safeParse(response.data);
-    if (!parsed.success) throw unexpectedAnswer('add case text as tasks', parsed.error);
-    const failed = parsed.data.find((result) => !result.success && result.errors.length > 0);
+    const results = parseAnswer(collectionResultSchema, response, 'add case text as tasks');
+    const failed = results.find((result) => !result.success && result.errors.length > 0);
     if (failed !== undefined) {
       throw subrequestError({
-        pluginId: 'salesforce',
+        pluginId,
         status: 400,
         data: failed.errors.map((error) => ({
           errorCode: error.statusCode,
@@ -110,27 +113,4 @@ export async function writeTasks(
     }
   }
   return { attempts };
-}
-
-/**
- * Splits text into parts of at most `maxLength` characters, at a line break or a space near the
- * end of each part when there is one, never inside a surrogate pair. Joined, the parts are the text.
- */
-export function splitText(text: string, maxLength: number): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > maxLength) {
-    let cut = maxLength;
-    const window = rest.slice(Math.floor(maxLength * 0.8), maxLength);
-    const newline = window.lastIndexOf('\n');
-    const space = window.lastIndexOf(' ');
-    if (newline >= 0) cut = Math.floor(maxLength * 0.8) + newline + 1;
-    else if (space >= 0) cut = Math.floor(maxLength * 0.8) + space + 1;
-    const code = rest.charCodeAt(cut - 1);
-    if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
-    parts.push(rest.slice(0, cut));
-    rest = rest.slice(cut);
-  }
-  parts.push(rest);
-  return parts;
 }

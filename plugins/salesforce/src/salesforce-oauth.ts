@@ -7,9 +7,11 @@ import {
   RateLimitedError,
   type Redactor,
   TransportError,
+  withTimeout,
 } from '@crm-connect/core';
 import { OAuth2 } from 'jsforce/lib/oauth2.js';
 import { z } from 'zod';
+import { pluginId } from './salesforce-plugin-id.js';
 
 /**
  * OAuth 2.0 with Salesforce through jsforce's OAuth2 client: the authorize URL with PKCE, the
@@ -73,7 +75,7 @@ export function ownerOfToken(token: SalesforceToken): TokenOwner {
   if (match?.[1] === undefined || match[2] === undefined) {
     throw new AuthenticationError(
       'salesforce: the token response named no org and user (its identity URL is unexpected); link the admin again.',
-      { pluginId: 'salesforce' },
+      { pluginId },
     );
   }
   return { orgId: match[1], userId: match[2] };
@@ -155,7 +157,7 @@ export async function revokeToken(config: OAuthClientConfig, token: string): Pro
 export class RevokedTokenError extends AuthenticationError {
   readonly oauthError: string;
   constructor(message: string, oauthError: string) {
-    super(message, { pluginId: 'salesforce' });
+    super(message, { pluginId });
     this.oauthError = oauthError;
   }
 }
@@ -174,7 +176,7 @@ function parseToken(config: OAuthClientConfig, raw: unknown): SalesforceToken {
   if (!parsed.success) {
     throw new AuthenticationError(
       'salesforce: the token endpoint answered without an access token, or with an instance or identity URL outside Salesforce; check that the login URL is your My Domain URL.',
-      { pluginId: 'salesforce', cause: { issues: parsed.error.issues.map((issue) => issue.path.join('.')) } },
+      { pluginId, cause: { issues: parsed.error.issues.map((issue) => issue.path.join('.')) } },
     );
   }
   config.redactor.add(parsed.data.access_token).add(parsed.data.refresh_token);
@@ -182,20 +184,12 @@ function parseToken(config: OAuthClientConfig, raw: unknown): SalesforceToken {
 }
 
 async function call<T>(config: OAuthClientConfig, operation: string, run: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(Object.assign(new Error(`timed out after ${config.timeoutMs} ms`), { name: 'TimeoutError' })),
-      config.timeoutMs,
-    );
-  });
+  const timedOut = () =>
+    Object.assign(new Error(`timed out after ${config.timeoutMs} ms`), { name: 'TimeoutError' });
   try {
-    return await Promise.race([run(), timeout]);
+    return await withTimeout(run(), config.timeoutMs, timedOut);
   } catch (error) {
     throw oauthErrorOf(error, operation, config);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -204,7 +198,7 @@ function oauthErrorOf(error: unknown, operation: string, config: OAuthClientConf
   const name = error instanceof Error ? error.name : 'Error';
   const description = config.redactor.redact(error instanceof Error ? error.message : String(error));
   const said = `salesforce: ${operation} failed: Salesforce answered ${name} (${description})`;
-  const options = { pluginId: 'salesforce', cause: { error: name, description } };
+  const options = { pluginId, cause: { error: name, description } };
   if (name === 'invalid_grant' || name === 'inactive_user' || name === 'inactive_org') {
     if (operation.startsWith('refresh')) {
       return new RevokedTokenError(

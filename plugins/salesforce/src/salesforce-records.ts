@@ -1,17 +1,20 @@
 import {
+  asOwnerRejected,
   type ChangeOwnerInput,
   type CreateTicketInput,
   type CreateTicketResult,
-  isCrmConnectError,
-  OwnerRejectedError,
+  clipText,
+  hasErrorCode,
+  splitText,
   type TicketRef,
   type WriteResult,
 } from '@crm-connect/core';
 import { z } from 'zod';
 import { type SalesforceApi, soqlString } from './salesforce-api.js';
-import { clip, contactFields, contactKey, suppliedFields } from './salesforce-contacts.js';
-import { salesforceErrorsOf, subrequestError, unexpectedAnswer, withOwner } from './salesforce-errors.js';
-import { splitText, taskDescriptionMaxLength, writeTasks } from './salesforce-notes.js';
+import { contactFields, contactKey, suppliedFields } from './salesforce-contacts.js';
+import { parseAnswer, salesforceErrorsOf, subrequestError, unexpectedAnswer } from './salesforce-errors.js';
+import { descriptionMaxLength, writeTasks } from './salesforce-notes.js';
+import { pluginId } from './salesforce-plugin-id.js';
 
 /**
  * Cases. One interaction is one Case, upserted by the interaction id held in a Case field the
@@ -53,7 +56,7 @@ export async function createCase(api: SalesforceApi, input: CreateTicketInput): 
   const [description, overflow] = fitDescription(input.description);
   const caseQuery = `SELECT Id, ContactId FROM Case WHERE ${settings.caseExternalIdField} = ${soqlString(event.interactionId)} LIMIT 1`;
   const caseBody = {
-    Subject: clip(input.subject, 255),
+    Subject: clipText(input.subject, { limit: 255, unit: 'utf16-units' }),
     Description: description,
     Origin: settings.caseOrigins[event.channel],
     OwnerId: input.owner.id,
@@ -95,15 +98,14 @@ export async function createCase(api: SalesforceApi, input: CreateTicketInput): 
     idempotent: true,
     body: { allOrNone: false, compositeRequest },
   });
-  const parsed = compositeSchema.safeParse(response.data);
-  if (!parsed.success) throw unexpectedAnswer('create case', parsed.error);
-  const results = new Map(parsed.data.compositeResponse.map((result) => [result.referenceId, result]));
+  const composite = parseAnswer(compositeSchema, response, 'create case');
+  const results = new Map(composite.compositeResponse.map((result) => [result.referenceId, result]));
   const caseResult = results.get('case');
   if (caseResult === undefined) throw unexpectedAnswer('create case', 'no Case result');
   const failure = (result: { httpStatusCode: number; body: unknown }, ownerId?: string) =>
     subrequestError(
       {
-        pluginId: 'salesforce',
+        pluginId,
         status: result.httpStatusCode,
         data: result.body,
         method: 'POST',
@@ -115,7 +117,7 @@ export async function createCase(api: SalesforceApi, input: CreateTicketInput): 
     );
   if (caseResult.httpStatusCode >= 300) {
     const caseError = failure(caseResult, input.owner.id);
-    if (caseError instanceof OwnerRejectedError) throw caseError;
+    if (hasErrorCode(caseError, 'owner_rejected')) throw caseError;
     // A Contact that could not be created explains the Case failure better than "contact not found".
     const contactResult = results.get('contact');
     if (
@@ -175,14 +177,18 @@ export async function changeCaseOwner(api: SalesforceApi, input: ChangeOwnerInpu
     });
     return { attempts: response.attempts };
   } catch (error) {
-    throw isCrmConnectError(error) ? withOwner(error, input.owner.id) : error;
+    throw asOwnerRejected(error, input.owner.id);
   }
 }
 
 /** The Description that fits (with a pointer to the rest), and the rest for Tasks. */
 function fitDescription(text: string): [string, string] {
-  if (text.length <= taskDescriptionMaxLength) return [text, ''];
-  const [first = ''] = splitText(text, taskDescriptionMaxLength - continuedNote.length);
+  if (text.length <= descriptionMaxLength) return [text, ''];
+  const [first = ''] = splitText(text, {
+    limit: descriptionMaxLength - continuedNote.length,
+    unit: 'utf16-units',
+    label: 'none',
+  });
   return [`${first}${continuedNote}`, text.slice(first.length)];
 }
 

@@ -1,6 +1,7 @@
 import { AuthenticationError, ConfigurationError, type PluginContext } from '@crm-connect/core';
 import { sameId, toId15 } from './salesforce-ids.js';
 import { ownerOfToken, RevokedTokenError, refreshAccessToken } from './salesforce-oauth.js';
+import { pluginId } from './salesforce-plugin-id.js';
 import { type AdminConnection, activeConnections, type ConfiguredSettings } from './salesforce-settings.js';
 import type { SalesforceTokenStore } from './salesforce-token-store.js';
 
@@ -74,7 +75,7 @@ export function createSessionPool(options: SessionPoolOptions): SessionPool {
           : ` The linked admins belong to org ${otherOrgs.join(', ')}: unlink them if the org ID changed.`;
       throw new ConfigurationError(
         `salesforce: no active Salesforce admin is linked for org ${settings.orgId}.${hint} Press Link in the Salesforce settings and sign in as a Salesforce admin of org ${settings.orgId}.`,
-        { pluginId: 'salesforce' },
+        { pluginId },
       );
     }
     for (const connection of candidates) {
@@ -120,7 +121,7 @@ export function createSessionPool(options: SessionPoolOptions): SessionPool {
       if (toId15(owner.orgId) !== settings.orgId || !sameId(owner.userId, connection.userId)) {
         throw new ConfigurationError(
           `salesforce: the stored token of ${connection.username} belongs to org ${toId15(owner.orgId)}, user ${owner.userId}, not to org ${settings.orgId}, user ${connection.userId}. Unlink this admin and link them again.`,
-          { pluginId: 'salesforce' },
+          { pluginId },
         );
       }
       if (token.refresh_token !== undefined && token.refresh_token !== stored.refreshToken) {
@@ -147,7 +148,7 @@ export function createSessionPool(options: SessionPoolOptions): SessionPool {
       .join('; ');
     throw new AuthenticationError(
       `salesforce: no linked Salesforce admin can be used — ${why}. Press Link in the Salesforce settings and sign in as a Salesforce admin again.`,
-      { pluginId: 'salesforce' },
+      { pluginId },
     );
   }
 

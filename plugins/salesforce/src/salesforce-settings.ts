@@ -10,6 +10,7 @@ import {
 import { z } from 'zod';
 import { checkOrgId } from './salesforce-ids.js';
 import { checkLoginUrl } from './salesforce-login-url.js';
+import { pluginId } from './salesforce-plugin-id.js';
 
 /** Salesforce's own check of a field value, turned into a zod rule whose message carries the fix. */
 function checked(check: (value: string) => { ok: true; value: string } | { ok: false; message: string }) {
@@ -145,7 +146,7 @@ export function requireConfigured(settings: SalesforceSettings, needSecret = tru
   if (missing.length > 0) {
     throw new ConfigurationError(
       `salesforce: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set; fill in the Salesforce settings and save them first.`,
-      { pluginId: 'salesforce' },
+      { pluginId },
     );
   }
   return settings as ConfiguredSettings;
@@ -155,7 +156,6 @@ export function requireConfigured(settings: SalesforceSettings, needSecret = tru
 export const salesforceCapabilities: PluginCapabilities = {
   performsAsAgent: false,
   alwaysUseAdmin: true,
-  requiresOwner: false,
 };
 
 function defaultUserAvailability(settings: SalesforceSettings): Availability {

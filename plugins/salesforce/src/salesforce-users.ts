@@ -1,8 +1,11 @@
-import type { CrmUser, HttpClient } from '@crm-connect/core';
+import { AuthenticationError, type CrmUser, type HttpClient } from '@crm-connect/core';
 import { z } from 'zod';
 import { type SalesforceApi, soqlString } from './salesforce-api.js';
-import { unexpectedAnswer } from './salesforce-errors.js';
-import { bearer } from './salesforce-http.js';
+import { bearer } from './salesforce-client.js';
+import { parseAnswer } from './salesforce-errors.js';
+import { toId15 } from './salesforce-ids.js';
+import { pluginId } from './salesforce-plugin-id.js';
+import type { AdminSession } from './salesforce-sessions.js';
 
 /** Salesforce users: the admin's identity, agents by email, and the pool for the legacy random rule. */
 
@@ -33,9 +36,19 @@ export async function fetchIdentity(
     operation: 'read the admin identity',
     auth: bearer(accessToken),
   });
-  const parsed = identitySchema.safeParse(response.data);
-  if (!parsed.success) throw unexpectedAnswer('read the admin identity', parsed.error);
-  return parsed.data;
+  return parseAnswer(identitySchema, response, 'read the admin identity');
+}
+
+/** The admin a session acts as, checked against the configured org. */
+export async function identityUser(api: SalesforceApi, session: AdminSession): Promise<CrmUser> {
+  const identity = await fetchIdentity(api.http, session.identityUrl, session.accessToken);
+  if (toId15(identity.organization_id) !== api.settings.orgId) {
+    throw new AuthenticationError(
+      `salesforce: ${identity.username} belongs to org ${toId15(identity.organization_id)}, not to the configured org ${api.settings.orgId}; unlink this admin and link an admin of org ${api.settings.orgId}.`,
+      { pluginId },
+    );
+  }
+  return userOfIdentity(identity);
 }
 
 export function userOfIdentity(identity: SalesforceIdentity): CrmUser {

@@ -438,6 +438,7 @@ describe('salesforce later events', () => {
       body: fits,
       performer: users.admin,
       idempotencyKey: 'k',
+      mayExist: false,
     });
     expect(comments).toEqual([{ ParentId: caseId, CommentBody: fits, IsPublished: false }]);
 
@@ -454,6 +455,7 @@ describe('salesforce later events', () => {
       body: `${fits}a`,
       performer: users.admin,
       idempotencyKey: 'k2',
+      mayExist: false,
     });
     expect(tasks).toEqual({
       allOrNone: true,
@@ -502,9 +504,9 @@ describe('salesforce later events', () => {
     expect(body.length).toBeLessThan(96_000);
     expect(tasks?.allOrNone).toBe(true);
     expect(tasks?.records.map((task) => task.Subject)).toEqual([
-      `Interaction ${opened.interactionId}: notes and transcript (1 of 3)`,
-      `Interaction ${opened.interactionId}: notes and transcript (2 of 3)`,
-      `Interaction ${opened.interactionId}: notes and transcript (3 of 3)`,
+      `Interaction ${opened.interactionId}: notes and transcript (part 1 of 3)`,
+      `Interaction ${opened.interactionId}: notes and transcript (part 2 of 3)`,
+      `Interaction ${opened.interactionId}: notes and transcript (part 3 of 3)`,
     ]);
     expect(
       tasks?.records.every((task) => task.Description.length <= 32_000 && task.WhoId === contactId),

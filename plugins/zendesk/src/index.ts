@@ -1,5 +1,5 @@
 export { apiTokenRetirementWarning } from './zendesk-credentials.js';
-export { maxCommentBytes, splitComment } from './zendesk-notes.js';
+export { maxCommentBytes } from './zendesk-notes.js';
 export { oauthScope } from './zendesk-oauth.js';
 export { type ZendeskPluginOptions, zendesk, zendeskCapabilities } from './zendesk-plugin.js';
 export {

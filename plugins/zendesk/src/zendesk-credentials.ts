@@ -1,6 +1,7 @@
 import { AuthorizationError, type CredentialCheck } from '@crm-connect/core';
-import type { ZendeskAccount } from './zendesk-http.js';
+import type { ZendeskAccount } from './zendesk-client.js';
 import { oauthScope } from './zendesk-oauth.js';
+import { pluginId } from './zendesk-plugin-id.js';
 import type { ZendeskSettings } from './zendesk-settings.js';
 import { fetchConnectionAdmin } from './zendesk-users.js';
 
@@ -31,7 +32,7 @@ export async function checkZendeskCredentials(
     if (token.scope !== undefined && !scopeSuffices(token.scope)) {
       throw new AuthorizationError(
         `Zendesk granted the OAuth client only the scopes "${token.scope}", but crm-connect needs "${oauthScope}" to find agents and write tickets. Allow those scopes on the client in Admin Center › Apps and integrations › APIs › OAuth clients.`,
-        { pluginId: 'zendesk' },
+        { pluginId },
       );
     }
   }

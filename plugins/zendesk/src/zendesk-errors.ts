@@ -1,18 +1,19 @@
 import {
   AuthenticationError,
   AuthorizationError,
+  asOwnerRejected,
   bodyExcerpt,
   ConflictError,
-  CrmConnectError,
+  type CrmConnectError,
   CrmRejectedInputError,
+  createAnswerParser,
   type ErrorResponse,
   type FieldIssue,
-  fieldIssuesOf,
-  type HttpResponse,
+  hasErrorCode,
   NotFoundError,
-  OwnerRejectedError,
 } from '@crm-connect/core';
 import { z } from 'zod';
+import { pluginId } from './zendesk-plugin-id.js';
 import type { ZendeskAuthMode } from './zendesk-settings.js';
 
 /**
@@ -24,8 +25,6 @@ import type { ZendeskAuthMode } from './zendesk-settings.js';
  * 5xx) takes the core's generic mapping, which reads Retry-After and marks 5xx retryable.
  * https://developer.zendesk.com/api-reference/introduction/requests/
  */
-
-const pluginId = 'zendesk';
 
 const errorBodySchema = z.object({
   error: z
@@ -162,39 +161,23 @@ export function oauthErrorMapper(response: ErrorResponse): CrmConnectError | und
 }
 
 /** A RecordInvalid naming the assignee means Zendesk refused the owner (not an agent any more, suspended, wrong group). */
-export function asOwnerRejected(error: unknown, ownerId: string): unknown {
-  if (!(error instanceof CrmRejectedInputError)) return error;
-  const assigneeIssues = error.issues.filter((issue) => /^ticket\.assignee/.test(issue.path));
-  if (assigneeIssues.length === 0) return error;
-  const rejected = new OwnerRejectedError(
-    `Zendesk refused user ${ownerId} as the ticket's assignee (${assigneeIssues.map((issue) => issue.message).join('; ')}). Make sure they are an active agent who can be assigned tickets.`,
-    {
-      pluginId,
-      ownerId,
-      status: error.status,
-      requestId: error.requestId,
-      cause: error,
-    },
-  );
-  rejected.attempts = error.attempts;
-  return rejected;
+export function assigneeRejected(error: unknown, ownerId: string): unknown {
+  return asOwnerRejected(error, ownerId, {
+    concernsOwner: (candidate) => assigneeIssues(candidate).length > 0,
+    message: (candidate) =>
+      `Zendesk refused user ${ownerId} as the ticket's assignee (${assigneeIssues(candidate)
+        .map((issue) => issue.message)
+        .join('; ')}). Make sure they are an active agent who can be assigned tickets.`,
+  });
+}
+
+function assigneeIssues(error: CrmConnectError): readonly FieldIssue[] {
+  if (!hasErrorCode(error, 'crm_rejected_input')) return [];
+  return error.issues.filter((issue) => /^ticket\.assignee/.test(issue.path));
 }
 
 /** Parses a Zendesk answer with a minimal schema; an unexpected shape is a typed error, not a crash. */
-export function parseAnswer<TSchema extends z.ZodType>(
-  schema: TSchema,
-  response: HttpResponse,
-  operation: string,
-): z.output<TSchema> {
-  const parsed = schema.safeParse(response.data);
-  if (parsed.success) return parsed.data;
-  const issues = fieldIssuesOf(parsed.error)
-    .slice(0, 3)
-    .map((issue) => issue.message)
-    .join('; ');
-  throw new CrmConnectError(
-    'unexpected_response',
-    `Zendesk answered "${operation}" with HTTP ${response.status} but an unexpected body (${issues}). The Zendesk API may have changed; report this with request id ${response.requestId}.`,
-    { pluginId, status: response.status, requestId: response.requestId, cause: parsed.error },
-  );
-}
+export const parseAnswer = createAnswerParser({
+  pluginId,
+  hint: 'Check that the subdomain is your Zendesk account; otherwise the Zendesk API may have changed: report it with the request id.',
+});

@@ -1,5 +1,6 @@
 import { AuthenticationError, type AuthProvider, type HttpClient, type Redactor } from '@crm-connect/core';
 import { z } from 'zod';
+import { pluginId } from './zendesk-plugin-id.js';
 
 /**
  * OAuth client credentials for one connection: an access token is fetched when first needed,
@@ -77,7 +78,7 @@ export function createOAuthTokenSource(options: OAuthTokenSourceOptions): OAuthT
     if (!parsed.success) {
       throw new AuthenticationError(
         'Zendesk answered the OAuth token request without an access token. Check that the subdomain is right and that the OAuth client is of kind "Confidential".',
-        { pluginId: 'zendesk', status: response.status, requestId: response.requestId },
+        { pluginId, status: response.status, requestId: response.requestId },
       );
     }
     const body = parsed.data;

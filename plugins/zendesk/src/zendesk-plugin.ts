@@ -1,16 +1,19 @@
 import {
   type CrmConnection,
   type CrmPlugin,
-  type CrmUser,
+  cacheOnSuccess,
   definePlugin,
   type PluginCapabilities,
   type PluginContext,
 } from '@crm-connect/core';
+import { createZendeskAccount, type ZendeskAccountOptions } from './zendesk-client.js';
 import { checkZendeskCredentials } from './zendesk-credentials.js';
-import { createZendeskAccount, type ZendeskAccountOptions } from './zendesk-http.js';
+import { pluginId } from './zendesk-plugin-id.js';
 import { createZendeskRecords } from './zendesk-records.js';
 import { type ZendeskSettings, zendeskSettings, type zendeskSettingsSchema } from './zendesk-settings.js';
 import { fetchConnectionAdmin, findStaffByEmail, listStaff } from './zendesk-users.js';
+
+export { pluginId } from './zendesk-plugin-id.js';
 
 export interface ZendeskPluginOptions {
   /**
@@ -29,7 +32,7 @@ export interface ZendeskPluginOptions {
  */
 export function zendeskCapabilities(settings: ZendeskSettings): PluginCapabilities {
   const tokenMode = settings.authMode === 'apiToken';
-  return { performsAsAgent: tokenMode, alwaysUseAdmin: tokenMode, requiresOwner: false };
+  return { performsAsAgent: tokenMode, alwaysUseAdmin: tokenMode };
 }
 
 function connect(
@@ -38,16 +41,8 @@ function connect(
   options: ZendeskAccountOptions,
 ): CrmConnection {
   const account = createZendeskAccount(settings, context, options);
-  let admin: Promise<CrmUser> | undefined;
   return {
-    connectionUser() {
-      // Checked once, then cached; a failure is not cached, so the next event asks again.
-      admin ??= fetchConnectionAdmin(account, settings.authMode).catch((error: unknown) => {
-        admin = undefined;
-        throw error;
-      });
-      return admin;
-    },
+    connectionUser: cacheOnSuccess(() => fetchConnectionAdmin(account, settings.authMode)),
     findUserByEmail: (email) => findStaffByEmail(account, email),
     listAssignableUsers: () => listStaff(account, context.logger),
     ...createZendeskRecords(account, settings, context),
@@ -58,7 +53,7 @@ function connect(
 export function zendesk(options: ZendeskPluginOptions = {}): CrmPlugin<typeof zendeskSettingsSchema> {
   const accountOptions: ZendeskAccountOptions = { requestsPerMinute: options.requestsPerMinute ?? 200 };
   return definePlugin({
-    id: 'zendesk',
+    id: pluginId,
     displayName: 'Zendesk',
     settings: zendeskSettings,
     capabilities: zendeskCapabilities,

@@ -1,9 +1,9 @@
 import {
   type AuthProvider,
-  ConflictError,
   type CrmConnection,
   type CrmUser,
   type HttpResponse,
+  hasErrorCode,
   type InteractionEventType,
   InvalidInputError,
   type OpeningEvent,
@@ -12,9 +12,10 @@ import {
   type WriteOperation,
 } from '@crm-connect/core';
 import { z } from 'zod';
-import { asOwnerRejected, parseAnswer } from './zendesk-errors.js';
-import type { ZendeskAccount } from './zendesk-http.js';
-import { splitComment } from './zendesk-notes.js';
+import type { ZendeskAccount } from './zendesk-client.js';
+import { assigneeRejected, parseAnswer } from './zendesk-errors.js';
+import { type CommentPart, commentParts } from './zendesk-notes.js';
+import { pluginId } from './zendesk-plugin-id.js';
 import { requesterFor } from './zendesk-requesters.js';
 import type { ZendeskSettings } from './zendesk-settings.js';
 
@@ -43,7 +44,7 @@ const rememberedParts = 10_000;
 function userId(id: string): number {
   if (!/^\d{1,16}$/.test(id)) {
     throw new InvalidInputError(`Zendesk user ids are numbers; "${id}" is not a Zendesk user id.`, {
-      pluginId: 'zendesk',
+      pluginId,
       issues: [{ path: 'owner.id', message: 'owner.id: must be a numeric Zendesk user id' }],
     });
   }
@@ -54,7 +55,7 @@ function userId(id: string): number {
 function ticketPath(ticketId: string): string {
   if (!/^\d{1,16}$/.test(ticketId)) {
     throw new InvalidInputError(`Zendesk ticket ids are numbers; "${ticketId}" is not a Zendesk ticket id.`, {
-      pluginId: 'zendesk',
+      pluginId,
       issues: [{ path: 'ticket.id', message: 'ticket.id: must be a numeric Zendesk ticket id' }],
     });
   }
@@ -102,7 +103,7 @@ export function createZendeskRecords(
     return account.credentials.performer(performer, async (reason) => {
       await context.audit({
         at: new Date().toISOString(),
-        crm: 'zendesk',
+        crm: pluginId,
         interactionId,
         eventType,
         operation,
@@ -119,7 +120,7 @@ export function createZendeskRecords(
   /** Adds internal notes in order; a part this connection already wrote is skipped. */
   async function addComments(
     ticketId: string,
-    parts: readonly { body: string; key: string }[],
+    parts: readonly CommentPart[],
     auth: AuthProvider,
   ): Promise<number> {
     let attempts = 0;
@@ -143,12 +144,6 @@ export function createZendeskRecords(
     return attempts;
   }
 
-  /** Keys of a text's parts: one part keeps the operation's key, several get one each. */
-  function keyed(parts: readonly string[], key: string): { body: string; key: string }[] {
-    if (parts.length === 1) return parts.map((body) => ({ body, key }));
-    return parts.map((body, index) => ({ body, key: `${key}:part-${index + 1}-of-${parts.length}` }));
-  }
-
   async function findTicket(interactionId: string): Promise<TicketRef | undefined> {
     // https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#list-tickets
     const response = await account.api.request({
@@ -169,8 +164,8 @@ export function createZendeskRecords(
   return {
     async createTicket(input) {
       const { event } = input;
-      const [first, ...rest] = keyed(splitComment(input.description), input.idempotencyKey);
-      if (first === undefined) throw new Error('splitComment returned no part');
+      const [first, ...rest] = commentParts(input.description, input.idempotencyKey);
+      if (first === undefined) throw new Error('commentParts returned no part');
       const auth = performerAuth(input.performer, event.interactionId, event.type, 'create-ticket');
       const requester = await requesterFor(account, event.endUser);
       const customFields =
@@ -203,12 +198,12 @@ export function createZendeskRecords(
         // The key already created this interaction's ticket from another body (a redelivered event
         // whose requester lookup now finds another end user with the same phone, found by the fault
         // matrix): that ticket is the one.
-        if (error instanceof ConflictError) {
+        if (hasErrorCode(error, 'conflict')) {
           const existing = await findTicket(event.interactionId);
           if (existing !== undefined)
             return { ticket: existing, created: false, attempts: (error.attempts ?? 1) + 1 };
         }
-        throw asOwnerRejected(error, input.owner.id);
+        throw assigneeRejected(error, input.owner.id);
       }
       const ticket = ticketRef(parseAnswer(ticketSchema, response, 'create the ticket').ticket);
       // The rest of a description too long for one comment follows as further internal notes.
@@ -236,14 +231,14 @@ export function createZendeskRecords(
         parseAnswer(ticketSchema, response, 'reassign the ticket');
         return { attempts: response.attempts };
       } catch (error) {
-        throw asOwnerRejected(error, input.owner.id);
+        throw assigneeRejected(error, input.owner.id);
       }
     },
 
     async addNote(input) {
       const auth = performerAuth(input.performer, input.interactionId, 'interaction.ended', 'add-note');
-      const parts = keyed(splitComment(input.body), input.idempotencyKey);
-      return { attempts: await addComments(input.ticket.id, parts, auth) };
+      const parts = commentParts(input.body, input.idempotencyKey);
+      return { attempts: await addComments(input.ticket.id, parts, auth), written: true };
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { EndUser } from '@crm-connect/core';
 import { z } from 'zod';
+import type { ZendeskAccount } from './zendesk-client.js';
 import { parseAnswer } from './zendesk-errors.js';
-import type { ZendeskAccount } from './zendesk-http.js';
 import { zendeskUserSchema } from './zendesk-users.js';
 
 /**

@@ -1,7 +1,8 @@
 import { AuthenticationError, AuthorizationError, type CrmUser, type Logger } from '@crm-connect/core';
 import { z } from 'zod';
+import type { ZendeskAccount } from './zendesk-client.js';
 import { parseAnswer } from './zendesk-errors.js';
-import type { ZendeskAccount } from './zendesk-http.js';
+import { pluginId } from './zendesk-plugin-id.js';
 import type { ZendeskAuthMode } from './zendesk-settings.js';
 
 /** The parts of a Zendesk user crm-connect reads. https://developer.zendesk.com/api-reference/ticketing/users/users/#json-format */
@@ -75,7 +76,7 @@ export async function fetchConnectionAdmin(account: ZendeskAccount, mode: Zendes
   const user = parsed.success ? parsed.data.user : undefined;
   if (user?.id == null) {
     throw new AuthenticationError(anonymousHints[mode], {
-      pluginId: 'zendesk',
+      pluginId,
       status: response.status,
       requestId: response.requestId,
     });
@@ -84,7 +85,7 @@ export async function fetchConnectionAdmin(account: ZendeskAccount, mode: Zendes
   if (user.suspended === true || user.active === false) {
     throw new AuthorizationError(
       `Zendesk user ${who} is suspended or deleted. Use the credentials of an active Zendesk admin.`,
-      { pluginId: 'zendesk', status: response.status, requestId: response.requestId },
+      { pluginId, status: response.status, requestId: response.requestId },
     );
   }
   if (user.role !== 'admin') {
@@ -94,7 +95,7 @@ export async function fetchConnectionAdmin(account: ZendeskAccount, mode: Zendes
         : 'Use an OAuth client created by a Zendesk admin';
     throw new AuthorizationError(
       `Zendesk user ${who} is ${user.role === 'agent' ? 'an agent' : `a ${user.role ?? 'user without a role'}`}, not an admin: the connection and its default user need admin permissions. ${how}, or make this user an admin in Admin Center › People.`,
-      { pluginId: 'zendesk', status: response.status, requestId: response.requestId },
+      { pluginId, status: response.status, requestId: response.requestId },
     );
   }
   return toCrmUser({ ...user, id: user.id });

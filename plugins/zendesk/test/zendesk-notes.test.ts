@@ -1,35 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { maxCommentBytes, splitComment } from '../src/index.js';
+import { maxCommentBytes } from '../src/index.js';
+import { commentParts } from '../src/zendesk-notes.js';
 
-const withoutHeader = (part: string) => part.replace(/^\(part \d+\/\d+\)\n/, '');
+const withoutLabel = (body: string) => body.replace(/^\(part \d+ of \d+\)\n\n/, '');
 
-describe('zendesk comment splitting', () => {
-  it('a comment that fits is left as it is', () => {
-    expect(splitComment('Short transcript')).toEqual(['Short transcript']);
+describe('zendesk comment parts', () => {
+  it('a comment that fits is one part with the operation key', () => {
+    expect(commentParts('Short transcript', 'key-1')).toEqual([{ body: 'Short transcript', key: 'key-1' }]);
     const exactly = 'é'.repeat(maxCommentBytes / 2);
-    expect(splitComment(exactly)).toEqual([exactly]);
+    expect(commentParts(exactly, 'key-1')).toEqual([{ body: exactly, key: 'key-1' }]);
   });
 
-  it('a long text is cut after line breaks, every part within the limit, nothing lost', () => {
-    const text = Array.from({ length: 50 }, (_, n) => `Line ${n}: ${'word '.repeat(8)}`).join('\n');
-    const parts = splitComment(text, 200);
+  it('a long text becomes labelled parts within the byte limit, each with its own key, nothing lost', () => {
+    const text = Array.from(
+      { length: 3_000 },
+      (_, n) => `Line ${n}: ça coûte 42 € 🙂 ${'word '.repeat(8)}`,
+    ).join('\n');
+    const parts = commentParts(text, 'key-1');
     expect(parts.length).toBeGreaterThan(2);
     for (const [index, part] of parts.entries()) {
-      expect(Buffer.byteLength(part)).toBeLessThanOrEqual(200);
-      expect(part.startsWith(`(part ${index + 1}/${parts.length})\n`)).toBe(true);
-      if (index < parts.length - 1) expect(withoutHeader(part).endsWith('\n')).toBe(true);
+      expect(Buffer.byteLength(part.body)).toBeLessThanOrEqual(maxCommentBytes);
+      expect(part.body.startsWith(`(part ${index + 1} of ${parts.length})\n\n`)).toBe(true);
+      expect(part.key).toBe(`key-1:part-${index + 1}-of-${parts.length}`);
+      if (index < parts.length - 1) expect(part.body.endsWith('\n')).toBe(true);
     }
-    expect(parts.map(withoutHeader).join('')).toBe(text);
-  });
-
-  it('text without spaces is cut hard, never inside a multi-byte character', () => {
-    const text = '🙂é'.repeat(500);
-    const parts = splitComment(text, 300);
-    for (const part of parts) {
-      expect(Buffer.byteLength(part)).toBeLessThanOrEqual(300);
-      expect(part).not.toContain('\uFFFD');
-      expect(/[\uD800-\uDBFF]$/.test(withoutHeader(part))).toBe(false);
-    }
-    expect(parts.map(withoutHeader).join('')).toBe(text);
+    expect(parts.map((part) => withoutLabel(part.body)).join('')).toBe(text);
   });
 });

@@ -294,6 +294,7 @@ describe('zendesk connection, called directly', () => {
       owner: users.agent,
       performer: users.admin,
       idempotencyKey: createKey(event.interactionId),
+      ownerReason: 'identified-agent',
       subject: 'Chat with Jane Doe',
       description: 'Hello',
     });
@@ -326,7 +327,7 @@ describe('zendesk connection, called directly', () => {
       harness().context(),
     );
     harness().crm().get('/api/v2/tickets').query(true).reply(200, '<html>Help Center</html>');
-    await expect(connection.findTicket('chat-1')).rejects.toMatchObject({ code: 'unexpected_response' });
+    await expect(connection.findTicket('chat-1')).rejects.toMatchObject({ code: 'invalid_response' });
   });
 });
 
@@ -525,11 +526,11 @@ describe('zendesk reassignment and notes', () => {
     expect(puts).toHaveLength(3);
     const bodies = puts.map((put) => bodyOf(put).ticket.comment?.body ?? '');
     bodies.forEach((text, index) => {
-      expect(text.startsWith(`(part ${index + 1}/3)\n`)).toBe(true);
+      expect(text.startsWith(`(part ${index + 1} of 3)\n\n`)).toBe(true);
       expect(Buffer.byteLength(text)).toBeLessThanOrEqual(maxCommentBytes);
       expect(bodyOf(puts[index]).ticket.comment?.public).toBe(false);
     });
-    const rejoined = bodies.map((text) => text.replace(/^\(part \d+\/3\)\n/, '')).join('');
+    const rejoined = bodies.map((text) => text.replace(/^\(part \d+ of 3\)\n\n/, '')).join('');
     expect(rejoined).toBe(`Transcript:\n${transcript}`);
     expect(puts.map((put) => put.headers['idempotency-key'])).toEqual([undefined, undefined, undefined]);
 
@@ -548,9 +549,9 @@ describe('zendesk reassignment and notes', () => {
     const [create, note] = writes();
     const first = bodyOf(create).ticket.comment?.body ?? '';
     const second = bodyOf(note).ticket.comment?.body ?? '';
-    expect(first.startsWith('(part 1/2)\n')).toBe(true);
-    expect(second.startsWith('(part 2/2)\n')).toBe(true);
+    expect(first.startsWith('(part 1 of 2)\n\n')).toBe(true);
+    expect(second.startsWith('(part 2 of 2)\n\n')).toBe(true);
     expect(note?.headers['idempotency-key']).toBeUndefined();
-    expect(`${first.slice(11)}${second.slice(11)}`).toContain(transcription);
+    expect(`${first.slice(15)}${second.slice(15)}`).toContain(transcription);
   });
 });

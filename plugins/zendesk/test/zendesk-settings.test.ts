@@ -101,12 +101,10 @@ describe('zendesk settings schema', () => {
     expect(zendeskCapabilities(saved())).toEqual({
       performsAsAgent: true,
       alwaysUseAdmin: true,
-      requiresOwner: false,
     });
     expect(zendeskCapabilities(saved({ authMode: 'oauthClientCredentials', ...oauthClient }))).toEqual({
       performsAsAgent: false,
       alwaysUseAdmin: false,
-      requiresOwner: false,
     });
   });
 });

@@ -29,7 +29,16 @@ export const commonSettingsShape = {
 };
 
 export const commonSettingsSchema = z.object(commonSettingsShape);
+/** The common settings as the connector reads them (defaults applied, aliases lowercased). */
 export type CommonSettings = z.output<typeof commonSettingsSchema>;
+/** The common settings as a form or the platform submits them (every field optional). */
+export type CommonSettingsInput = z.input<typeof commonSettingsSchema>;
+
+/**
+ * What every plugin's settings schema is: an object schema whose output has the common settings.
+ * `CrmPlugin` requires it, so a plugin that forgets `...commonSettingsShape` does not compile.
+ */
+export type PluginSettingsSchema = z.ZodObject & z.ZodType<CommonSettings, CommonSettingsInput>;
 
 /** An optional text setting whose empty value means "not set" (admin forms send "" for an empty field). */
 export function optionalText<TSchema extends z.ZodType<string, string>>(schema: TSchema) {

@@ -3,6 +3,7 @@ import { type FieldIssue, isCrmConnectError } from '../errors.js';
 import type { CredentialCheck, CrmPlugin } from '../plugin.js';
 import type { CrmUser } from '../users.js';
 import { fieldIssuesOf } from '../validation.js';
+import type { PluginSettingsSchema } from './common-settings.js';
 import {
   type Availability,
   type CredentialGroup,
@@ -60,9 +61,9 @@ export interface SaveSettingsOptions<TSettings> {
   validate: (settings: TSettings) => Promise<CredentialCheck>;
 }
 
-type Settings<TSchema extends z.ZodObject> = z.output<TSchema>;
+type Settings<TSchema extends PluginSettingsSchema> = z.output<TSchema>;
 
-export async function saveSettings<TSchema extends z.ZodObject>(
+export async function saveSettings<TSchema extends PluginSettingsSchema>(
   plugin: Pick<CrmPlugin<TSchema>, 'settings' | 'capabilities'>,
   options: SaveSettingsOptions<Settings<TSchema>>,
 ): Promise<SaveSettingsResult<Settings<TSchema>>> {
@@ -157,7 +158,7 @@ export async function saveSettings<TSchema extends z.ZodObject>(
  * Recomputes what the form shows for saved settings without a live check, and unchecks what is
  * no longer available — for changes made outside the form (unlinking the last admin connection).
  */
-export function applySettingsRules<TSchema extends z.ZodObject>(
+export function applySettingsRules<TSchema extends PluginSettingsSchema>(
   plugin: Pick<CrmPlugin<TSchema>, 'settings' | 'capabilities'>,
   saved: Settings<TSchema>,
 ): { settings: Settings<TSchema>; form: SettingsForm } {

@@ -1,4 +1,3 @@
-import type { dynamicsSettingsSchema } from '@crm-connect/dynamics';
 import { z } from 'zod';
 import { createRouteTable } from '../routes.js';
 import { createSandbox, type Sandbox, type SandboxDialect, type SandboxOptions } from '../sandbox.js';
@@ -128,6 +127,20 @@ export function createDynamicsSandbox(input: DynamicsSandboxOptions = {}): Dynam
 }
 
 /**
+ * The Dynamics plugin's connection settings, written out here because the sandbox imports no
+ * plugin; a test that hands them to the plugin checks they still fit its settings form.
+ */
+export interface DynamicsSandboxSettings {
+  /** The sandbox's URL, where the environment's URL goes. */
+  organizationUrl: string;
+  /** The sandbox's URL again: it also serves the tenant's token endpoint. */
+  authorityHost: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
  * Settings for the Dynamics plugin that point at this sandbox: its URL as both the organization
  * URL and the authority host, with the `crm-connect` app registration (or the one that has no
  * application user).
@@ -135,7 +148,7 @@ export function createDynamicsSandbox(input: DynamicsSandboxOptions = {}): Dynam
 export function dynamicsSandboxSettings(
   sandbox: DynamicsSandbox,
   app: 'application' | 'unlinked' = 'application',
-): z.input<typeof dynamicsSettingsSchema> {
+): DynamicsSandboxSettings {
   const { credentials } = sandbox.seed;
   return {
     organizationUrl: sandbox.url,

@@ -1,4 +1,3 @@
-import type { KustomerSettingsInput } from '@crm-connect/kustomer';
 import { createRouteTable } from '../routes.js';
 import { createSandbox, type Sandbox, type SandboxDialect, type SandboxOptions } from '../sandbox.js';
 import { conversationRoutes } from './kustomer-conversations.js';
@@ -92,10 +91,20 @@ export function createKustomerSandbox(options: KustomerSandboxOptions = {}): Kus
   );
 }
 
+/**
+ * The Kustomer plugin's connection settings, written out here because the sandbox imports no
+ * plugin; a test that hands them to the plugin checks they still fit its settings form.
+ */
+export interface KustomerSandboxSettings {
+  /** The sandbox's URL, where the organization's API host goes. */
+  apiBaseUrl: string;
+  apiKey: string;
+}
+
 /** Settings for the Kustomer plugin that point at this sandbox (its URL as the API base URL) with the full API key. */
 export function kustomerSandboxSettings(
   sandbox: KustomerSandbox,
   apiKey: keyof KustomerSeed['credentials'] = 'apiKey',
-): KustomerSettingsInput {
+): KustomerSandboxSettings {
   return { apiBaseUrl: sandbox.url, apiKey: sandbox.seed.credentials[apiKey] };
 }

@@ -1,4 +1,3 @@
-import type { SalesforceSettingsInput } from '@crm-connect/salesforce';
 import { z } from 'zod';
 import { createRouteTable, type RouteTable } from '../routes.js';
 import { createSandbox, type Sandbox, type SandboxDialect, type SandboxOptions } from '../sandbox.js';
@@ -126,11 +125,27 @@ export function createSalesforceSandbox(input: SalesforceSandboxOptions = {}): S
 }
 
 /**
+ * The Salesforce plugin's connection settings before any admin is linked, written out here because
+ * the sandbox imports no plugin; a test that hands them to the plugin checks they still fit its
+ * settings form.
+ */
+export interface SalesforceSandboxSettings {
+  /** The org ID, 15 characters. */
+  orgId: string;
+  /** The sandbox's URL, where the org's My Domain login URL goes. */
+  loginUrl: string;
+  /** The connected app's Consumer Key. */
+  clientId: string;
+  /** The connected app's Consumer Secret. */
+  clientSecret: string;
+}
+
+/**
  * Settings for the Salesforce plugin that point at this sandbox: its URL as the My Domain login
  * URL, the org ID and the connected app. Admin connections come from linking (`admin.start` and
  * `admin.complete`), as in a real org.
  */
-export function salesforceSandboxSettings(sandbox: SalesforceSandbox): SalesforceSettingsInput {
+export function salesforceSandboxSettings(sandbox: SalesforceSandbox): SalesforceSandboxSettings {
   const { credentials } = sandbox.seed;
   return {
     orgId: credentials.orgId,

@@ -1,6 +1,6 @@
-import { toId18 } from '@crm-connect/salesforce';
 import { type SandboxSeed, type SeededUser, type SeedPerson, seedPeople } from '../seed.js';
 import { createTable, type Table } from '../store.js';
+import { salesforceId18 } from './salesforce-id-suffix.js';
 
 /**
  * The Salesforce sandbox's records: the org's users and the sObjects the plugin writes (Contact,
@@ -191,7 +191,7 @@ function idsFor(prefix: string): () => string {
   let counter = 0;
   return () => {
     counter += 1;
-    return toId18(`${prefix}Sb00${String(counter).padStart(8, '0')}`);
+    return salesforceId18(`${prefix}Sb00${String(counter).padStart(8, '0')}`);
   };
 }
 
@@ -257,7 +257,7 @@ export function createSalesforceStore(options: { apiRequestsPerDay: number }): {
     Task: createTable(),
   };
   const store: SalesforceStore = {
-    orgId: toId18(orgId15),
+    orgId: salesforceId18(orgId15),
     objects,
     users: objects.User,
     contacts: objects.Contact,

@@ -1,4 +1,3 @@
-import type { ZendeskAuthMode, ZendeskSettingsInput } from '@crm-connect/zendesk';
 import { z } from 'zod';
 import { json } from '../http-exchange.js';
 import { createRouteTable } from '../routes.js';
@@ -107,14 +106,31 @@ export function createZendeskSandbox(input: ZendeskSandboxOptions = {}): Zendesk
   );
 }
 
+/** How the Zendesk plugin authenticates: an admin's API token, or a confidential OAuth client. */
+export type ZendeskSandboxAuthMode = 'apiToken' | 'oauthClientCredentials';
+
+/**
+ * The Zendesk plugin's connection settings, written out here because the sandbox imports no
+ * plugin; a test that hands them to the plugin checks they still fit its settings form.
+ */
+export interface ZendeskSandboxSettings {
+  /** The sandbox's URL, where a real account's subdomain goes. */
+  subdomain: string;
+  authMode: ZendeskSandboxAuthMode;
+  email?: string | undefined;
+  apiToken?: string | undefined;
+  oauthClientId?: string | undefined;
+  oauthClientSecret?: string | undefined;
+}
+
 /**
  * Settings for the Zendesk plugin that point at this sandbox (the started sandbox's URL as the
  * subdomain), as the seeded admin: with the API token, or with the OAuth client.
  */
 export function zendeskSandboxSettings(
   sandbox: ZendeskSandbox,
-  authMode: ZendeskAuthMode = 'apiToken',
-): ZendeskSettingsInput {
+  authMode: ZendeskSandboxAuthMode = 'apiToken',
+): ZendeskSandboxSettings {
   const admin = sandbox.seed.users.find((user) => user.key === 'admin');
   const { credentials } = sandbox.seed;
   if (authMode === 'oauthClientCredentials') {

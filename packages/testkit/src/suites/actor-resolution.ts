@@ -1,21 +1,18 @@
-import type { CrmUser } from '@crm-connect/core';
+import type { CrmUser, PluginSettingsSchema } from '@crm-connect/core';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import { callAbandoned, chatStarted, voicemailReceived } from '../events.js';
 import type { ConformanceFixture } from '../fixture.js';
 import type { Harness } from '../harness.js';
 
 /** The actor rule end to end: the audit event says who, and the request sent says the same. */
-export function actorResolutionSuite<TSchema extends z.ZodObject>(
+export function actorResolutionSuite<TSchema extends PluginSettingsSchema>(
   fixture: ConformanceFixture<TSchema>,
   harness: () => Harness<TSchema>,
 ): void {
   const { plugin, users, mocks } = fixture;
   const ticketId = fixture.ticketId ?? 'ticket-1';
   const capabilities = (overrides: Record<string, unknown> = {}) =>
-    plugin.capabilities(
-      plugin.settings.schema.parse({ ...fixture.settings, ...overrides }) as z.output<TSchema>,
-    );
+    plugin.capabilities(plugin.settings.schema.parse({ ...fixture.settings, ...overrides }));
 
   /** Checks a write twice: what the connector reports, and what went over the wire. */
   function expectTicketWrite(
@@ -41,7 +38,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
       const h = harness();
       h.use(mocks.connectionUser);
       h.use(mocks.createTicket(ticketId));
-      const audit = await h.connector({ defaultUser: true } as never).handle(chatStarted());
+      const audit = await h.connector({ defaultUser: true }).handle(chatStarted());
       expect(audit).toMatchObject({ outcome: 'created', reason: 'default-user', agentStatus: 'none' });
       expectTicketWrite(audit, users.admin, users.admin);
     });
@@ -50,7 +47,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
       const h = harness();
       h.use(mocks.connectionUser);
       h.use(mocks.createTicket(ticketId));
-      const audit = await h.connector({ defaultUser: true } as never).handle(voicemailReceived());
+      const audit = await h.connector({ defaultUser: true }).handle(voicemailReceived());
       expect(audit).toMatchObject({ outcome: 'created', reason: 'default-user' });
       expectTicketWrite(audit, users.admin, users.admin);
     });
@@ -59,16 +56,14 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
       const h = harness();
       h.use(mocks.connectionUser);
       h.use(mocks.createTicket(ticketId));
-      const on = await h
-        .connector({ defaultUser: true, abandonedCallTickets: true } as never)
-        .handle(callAbandoned());
+      const on = await h.connector({ defaultUser: true, abandonedCallTickets: true }).handle(callAbandoned());
       expect(on).toMatchObject({ outcome: 'created', reason: 'default-user' });
       expectTicketWrite(on, users.admin, users.admin);
 
       const before = h.writes().length;
       h.use(mocks.connectionUser);
       const off = await h
-        .connector({ defaultUser: true, abandonedCallTickets: false } as never)
+        .connector({ defaultUser: true, abandonedCallTickets: false })
         .handle(callAbandoned());
       expect(off).toMatchObject({ outcome: 'skipped', reason: 'abandoned-call-tickets-disabled' });
       expect(h.writes().length).toBe(before);
@@ -79,7 +74,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
       h.use(mocks.connectionUser);
       h.use(mocks.assignableUsers([users.agent, users.otherAgent, users.deactivatedAgent]));
       h.use(mocks.createTicket(ticketId));
-      const audit = await h.connector({ defaultUser: false } as never, () => 0.99).handle(chatStarted());
+      const audit = await h.connector({ defaultUser: false }, () => 0.99).handle(chatStarted());
       expect(audit).toMatchObject({ outcome: 'created', reason: 'random-agent' });
       const performer = capabilities({ defaultUser: false }).performsAsAgent ? users.otherAgent : users.admin;
       expectTicketWrite(audit, users.otherAgent, performer);
@@ -91,7 +86,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
       h.use(mocks.userByEmail(users.agent.email, users.agent));
       h.use(mocks.createTicket(ticketId));
       const event = chatStarted({ agent: { id: 'platform-1', emails: [users.agent.email.toUpperCase()] } });
-      const audit = await h.connector({ defaultUser: true } as never).handle(event);
+      const audit = await h.connector({ defaultUser: true }).handle(event);
       expect(audit).toMatchObject({
         outcome: 'created',
         reason: 'identified-agent',
@@ -106,7 +101,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
       h.use(mocks.userByEmail(users.deactivatedAgent.email, users.deactivatedAgent));
       h.use(mocks.createTicket(ticketId));
       const event = chatStarted({ agent: { id: 'platform-2', emails: [users.deactivatedAgent.email] } });
-      const audit = await h.connector({ defaultUser: true } as never).handle(event);
+      const audit = await h.connector({ defaultUser: true }).handle(event);
       expect(audit).toMatchObject({ reason: 'default-user', agentStatus: 'deactivated' });
       expectTicketWrite(audit, users.admin, users.admin);
     });
@@ -118,7 +113,7 @@ export function actorResolutionSuite<TSchema extends z.ZodObject>(
         h.use(mocks.userByEmail(users.agent.email, users.agent));
         h.use(mocks.createTicket(ticketId));
         const event = chatStarted({ agent: { id: 'platform-1', emails: [users.agent.email] } });
-        const audit = await h.connector({ defaultUser: true, alwaysUseAdmin: true } as never).handle(event);
+        const audit = await h.connector({ defaultUser: true, alwaysUseAdmin: true }).handle(event);
         expect(audit).toMatchObject({ reason: 'identified-agent', performerReason: 'always-admin' });
         expectTicketWrite(audit, users.agent, users.admin);
       });

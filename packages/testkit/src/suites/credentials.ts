@@ -1,16 +1,15 @@
-import { isCrmConnectError } from '@crm-connect/core';
+import { isCrmConnectError, type PluginSettingsSchema } from '@crm-connect/core';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import type { ConformanceFixture } from '../fixture.js';
 import type { Harness } from '../harness.js';
 
 /** The live credential check on its own. */
-export function credentialsSuite<TSchema extends z.ZodObject>(
+export function credentialsSuite<TSchema extends PluginSettingsSchema>(
   fixture: ConformanceFixture<TSchema>,
   harness: () => Harness<TSchema>,
 ): void {
   const { plugin } = fixture;
-  const settings = () => plugin.settings.schema.parse(fixture.settings) as z.output<TSchema>;
+  const settings = () => plugin.settings.schema.parse(fixture.settings);
 
   describe(`${plugin.id}: credential validation`, () => {
     it('valid credentials resolve to the identity they act as: the default user', async () => {
@@ -25,7 +24,7 @@ export function credentialsSuite<TSchema extends z.ZodObject>(
       const invalid = plugin.settings.schema.parse({
         ...fixture.settings,
         ...fixture.invalidCredentials,
-      }) as z.output<TSchema>;
+      });
       const error = await plugin
         .validateCredentials(invalid, harness().context())
         .catch((caught: unknown) => caught);

@@ -1,12 +1,11 @@
-import { isCrmConnectError } from '@crm-connect/core';
+import { isCrmConnectError, type PluginSettingsSchema } from '@crm-connect/core';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import { chatStarted } from '../events.js';
 import type { ConformanceFixture } from '../fixture.js';
 import type { Harness } from '../harness.js';
 
 /** Typed errors and safe retries. */
-export function errorsAndRetriesSuite<TSchema extends z.ZodObject>(
+export function errorsAndRetriesSuite<TSchema extends PluginSettingsSchema>(
   fixture: ConformanceFixture<TSchema>,
   harness: () => Harness<TSchema>,
 ): void {
@@ -18,7 +17,7 @@ export function errorsAndRetriesSuite<TSchema extends z.ZodObject>(
       const h = harness();
       h.use(mocks.connectionUser);
       h.use(mocks.createTicketRateLimitedOnce(ticketId));
-      const audit = await h.connector({ defaultUser: true } as never).handle(chatStarted());
+      const audit = await h.connector({ defaultUser: true }).handle(chatStarted());
       expect(audit).toMatchObject({ outcome: 'created', recordId: ticketId });
       expect(audit.attempts).toBeGreaterThanOrEqual(2);
     });

@@ -1,11 +1,11 @@
+import type { PluginSettingsSchema } from '@crm-connect/core';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import { agentAssigned, chatStarted, interactionEnded } from '../events.js';
 import type { ConformanceFixture } from '../fixture.js';
 import type { Harness } from '../harness.js';
 
 /** Later events on an existing record, and redelivery. */
-export function recordOperationsSuite<TSchema extends z.ZodObject>(
+export function recordOperationsSuite<TSchema extends PluginSettingsSchema>(
   fixture: ConformanceFixture<TSchema>,
   harness: () => Harness<TSchema>,
 ): void {
@@ -19,7 +19,7 @@ export function recordOperationsSuite<TSchema extends z.ZodObject>(
       h.use(mocks.createTicket(ticketId));
       h.use(mocks.userByEmail(users.agent.email, users.agent));
       h.use(mocks.changeOwner(ticketId));
-      const connector = h.connector({ defaultUser: true } as never);
+      const connector = h.connector({ defaultUser: true });
       const opened = chatStarted();
       await connector.handle(opened);
       const writesBefore = h.writes().length;
@@ -43,7 +43,7 @@ export function recordOperationsSuite<TSchema extends z.ZodObject>(
       h.use(mocks.connectionUser);
       h.use(mocks.createTicket(ticketId));
       h.use(mocks.userByEmail('nobody@example.com', undefined));
-      const connector = h.connector({ defaultUser: true } as never);
+      const connector = h.connector({ defaultUser: true });
       const opened = chatStarted();
       await connector.handle(opened);
       const writesBefore = h.writes().length;
@@ -57,7 +57,7 @@ export function recordOperationsSuite<TSchema extends z.ZodObject>(
       h.use(mocks.connectionUser);
       h.use(mocks.createTicket(ticketId));
       h.use(mocks.addNote(ticketId));
-      const connector = h.connector({ defaultUser: true } as never);
+      const connector = h.connector({ defaultUser: true });
       const opened = chatStarted();
       await connector.handle(opened);
       const writesBefore = h.writes().length;
@@ -72,7 +72,7 @@ export function recordOperationsSuite<TSchema extends z.ZodObject>(
       const h = harness();
       h.use(mocks.connectionUser);
       h.use(mocks.createTicket(ticketId));
-      const connector = h.connector({ defaultUser: true } as never);
+      const connector = h.connector({ defaultUser: true });
       const event = chatStarted();
       const first = await connector.handle(event);
       const writesAfterFirst = h.writes().length;

@@ -1,23 +1,23 @@
-import { SECRET_MASK, saveSettings, settingsJsonSchema } from '@crm-connect/core';
+import { type PluginSettingsSchema, SECRET_MASK, saveSettings, settingsJsonSchema } from '@crm-connect/core';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { ConformanceFixture } from '../fixture.js';
 import type { Harness } from '../harness.js';
 
 /** The core save rules, run through this plugin's schema and live credential check. */
-export function settingsSuite<TSchema extends z.ZodObject>(
+export function settingsSuite<TSchema extends PluginSettingsSchema>(
   fixture: ConformanceFixture<TSchema>,
   harness: () => Harness<TSchema>,
 ): void {
   const { plugin } = fixture;
   const definition = plugin.settings;
-  const parse = (overrides: Record<string, unknown> = {}) =>
-    definition.schema.parse({ ...fixture.settings, ...overrides }) as Record<string, unknown>;
-  const groupsFor = (settings: Record<string, unknown>) =>
-    definition.credentialGroups.filter((group) => group.appliesWhen?.(settings as z.output<TSchema>) ?? true);
-  const save = (previous: Record<string, unknown> | undefined, submitted: Record<string, unknown>) =>
+  const parse = (overrides: Record<string, unknown> = {}): z.output<TSchema> =>
+    definition.schema.parse({ ...fixture.settings, ...overrides });
+  const groupsFor = (settings: z.output<TSchema>) =>
+    definition.credentialGroups.filter((group) => group.appliesWhen?.(settings) ?? true);
+  const save = (previous: z.output<TSchema> | undefined, submitted: Record<string, unknown>) =>
     saveSettings(plugin, {
-      previous: previous as z.output<TSchema> | undefined,
+      previous,
       submitted,
       validate: (settings) => plugin.validateCredentials(settings, harness().context()),
     });
@@ -44,7 +44,7 @@ export function settingsSuite<TSchema extends z.ZodObject>(
         const submitted = parse()[field];
         // Only the secrets of the mode in use are filled; an empty one shows as empty.
         expect(result.form.values[field]).toBe(submitted === undefined ? '' : SECRET_MASK);
-        expect((result.settings as Record<string, unknown>)[field]).toBe(submitted);
+        expect(result.settings[field]).toBe(submitted);
       }
       expect(result.form.errors).toEqual([]);
     });
@@ -61,7 +61,7 @@ export function settingsSuite<TSchema extends z.ZodObject>(
         abandonedCallTickets: true,
       });
       expect(result.credentials).toBe('invalid');
-      const saved = result.settings as Record<string, unknown>;
+      const saved = result.settings;
       for (const group of groupsFor(previous)) {
         for (const field of group.fields) expect(saved[field]).toEqual(previous[field]);
         expect(result.form.errors.map((error) => error.path)).toContain(group.id);
@@ -76,7 +76,7 @@ export function settingsSuite<TSchema extends z.ZodObject>(
       const submitted = { ...fixture.settings, ...fixture.invalidCredentials, defaultUser: true };
       const result = await save(undefined, submitted);
       expect(result.credentials).toBe('invalid');
-      const saved = result.settings as Record<string, unknown>;
+      const saved = result.settings;
       // Empty again: nothing, or the schema's own default (a default sign-in host, say).
       const defaultOf = (field: string) => {
         const parsed = (definition.schema.shape as Record<string, z.ZodType>)[field]?.safeParse(undefined);
@@ -100,7 +100,7 @@ export function settingsSuite<TSchema extends z.ZodObject>(
       });
       expect(result.credentials).toBe('missing');
       expect(result.form.checkboxes.defaultUser).toMatchObject({ enabled: false, checked: false });
-      expect((result.settings as Record<string, unknown>).abandonedCallTickets).toBe(true);
+      expect(result.settings.abandonedCallTickets).toBe(true);
       expect(harness().requests).toEqual([]);
     });
 
@@ -113,7 +113,7 @@ export function settingsSuite<TSchema extends z.ZodObject>(
       const result = await save(previous, { ...fixture.settings, ...masked });
       expect(result.credentials).toBe('valid');
       for (const field of definition.secretFields) {
-        expect((result.settings as Record<string, unknown>)[field]).toBe(previous[field]);
+        expect(result.settings[field]).toBe(previous[field]);
       }
     });
   });

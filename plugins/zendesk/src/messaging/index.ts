@@ -53,7 +53,7 @@ export {
 export type {
   components as SunshineComponents,
   operations as SunshineOperations,
-} from './sunshine-openapi.js';
+} from './sunshine-openapi.generated.js';
 export {
   createChatVisitorTokenEndpoint,
   createMessagingTokenEndpoint,

@@ -1,8 +1,9 @@
 import { ConfigurationError } from '@crm-connect/core';
 import type { z } from 'zod';
+import { pluginId } from '../zendesk-plugin-id.js';
 
 /** Every error of the messaging module names the Zendesk plugin. */
-export const pluginId = 'zendesk';
+export { pluginId };
 
 /**
  * Validates options at the edge: a bad secret, key list or id is a configuration problem. The

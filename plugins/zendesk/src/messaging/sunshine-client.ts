@@ -21,7 +21,7 @@ import {
 import { z } from 'zod';
 import { normaliseSubdomain, zendeskOrigin } from '../zendesk-settings.js';
 import { parseOptions, pluginId } from './options.js';
-import type { components, operations } from './sunshine-openapi.js';
+import type { components, operations } from './sunshine-openapi.generated.js';
 import type { Conforms } from './webhook-events.js';
 
 /**
@@ -29,7 +29,7 @@ import type { Conforms } from './webhook-events.js';
  * Zendesk subdomain's host (`https://acme.zendesk.com/sc/v2/apps/{appId}/…`), authenticated with
  * a Conversations API key (Basic: key id as user, secret as password), through the core HTTP
  * layer (timeouts, Retry-After, redaction, a rate budget). Request and response types come from
- * the official OpenAPI spec (`sunshine-openapi.ts`).
+ * the official OpenAPI spec (`sunshine-openapi.generated.ts`).
  * https://developer.zendesk.com/api-reference/conversations/#tag/Switchboard-Actions
  */
 

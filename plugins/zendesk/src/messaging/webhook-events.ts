@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { components } from './sunshine-openapi.js';
+import type { components } from './sunshine-openapi.generated.js';
 
 /**
  * The v2 webhook payload of Sunshine Conversations, validated where it arrives. The zod schemas
  * check the fields crm-connect reads and let every other field through untouched (`looseObject`),
  * so new channels, content types or author subtypes never break a delivery. Each inferred type is
  * checked at compile time against the type generated from the official OpenAPI spec
- * (`sunshine-openapi.ts`, `pnpm run generate:sunshine`): a schema that drifted from the spec
+ * (`sunshine-openapi.generated.ts`, `pnpm run generate:sunshine`): a schema that drifted from the spec
  * stops the build.
  * https://developer.zendesk.com/api-reference/conversations/#tag/Webhooks
  */

@@ -1,0 +1,84 @@
+import { renderTable } from '@crm-connect/sandbox-crms';
+import { measuredEvents } from './bench-events.js';
+import type { Machine } from './machine.js';
+import { minimumCalls } from './minimum-calls.js';
+import type { BenchResults, CrmResults, TargetCheck } from './results.js';
+import type { Summary } from './statistics.js';
+
+/** The table `pnpm bench` prints (and the README shows): one row per figure, one column per CRM. */
+
+const mark = (met: boolean) => (met ? 'ok' : 'MISSED');
+const ms = (summary: Summary) => `${summary.median.toFixed(3)} / ${summary.p95.toFixed(3)}`;
+const mb = (bytes: number) => (bytes / 1_000_000).toFixed(0);
+
+function metFor(checks: readonly TargetCheck[], crm: CrmResults, figure: TargetCheck['figure'], detail = '') {
+  return checks
+    .filter((check) => check.crm === crm.id && check.figure === figure && check.detail.startsWith(detail))
+    .every((check) => check.met);
+}
+
+function rows(results: BenchResults): string[][] {
+  const { crms, targets: checks, options } = results;
+  const row = (label: string, cell: (crm: CrmResults) => string) => [label, ...crms.map(cell)];
+  const { requestsPerMinute, timeScale } = options.rate;
+  return [
+    row('1 cost ms, connector (median / p95)', (crm) => ms(crm.cost.connector)),
+    row('  HTTP layer alone', (crm) => ms(crm.cost.httpLayer)),
+    row('  bare keep-alive axios', (crm) => ms(crm.cost.bare)),
+    row('  requests per interaction', (crm) => String(crm.cost.requests)),
+    row(
+      '  ratio median (p95), target ≤ 1.10',
+      (crm) =>
+        `${crm.cost.ratioMedian.toFixed(2)} (${crm.cost.ratioP95.toFixed(2)}) ${mark(metFor(checks, crm, 'cost'))}`,
+    ),
+    ...measuredEvents.map((event, index) =>
+      row(`${index === 0 ? '2 calls' : '       '} ${event} (minimum)`, (crm) => {
+        const calls = crm.calls[event].calls;
+        return `${calls} (${minimumCalls[crm.id].calls[event]}) ${mark(metFor(checks, crm, 'calls', `${event}:`))}`;
+      }),
+    ),
+    row(`3 token requests, ${options.tokenWrites.toLocaleString('en')} cold writes`, (crm) =>
+      crm.tokens.applicable
+        ? `${crm.tokens.tokenRequests} ${mark(metFor(checks, crm, 'tokens'))}`
+        : `none (${crm.tokens.reason})`,
+    ),
+    row(
+      `4 rate budget used, 429s (${requestsPerMinute}/min, ÷${timeScale})`,
+      (crm) =>
+        `${(crm.rate.share * 100).toFixed(1)} %, ${crm.rate.refused} ${mark(metFor(checks, crm, 'rate'))}`,
+    ),
+    row(`5 RSS MB, ${checkpointLabel(results)}`, (crm) => {
+      const [first, last] = [crm.memory.snapshots[0], crm.memory.snapshots.at(-1)];
+      return `${mb(first?.rssBytes ?? 0)} → ${mb(last?.rssBytes ?? 0)} (${signed(crm.memory.rssGrowthMb)}) ${mark(metFor(checks, crm, 'memory'))}`;
+    }),
+    row('  heap MB', (crm) => {
+      const [first, last] = [crm.memory.snapshots[0], crm.memory.snapshots.at(-1)];
+      return `${mb(first?.heapUsedBytes ?? 0)} → ${mb(last?.heapUsedBytes ?? 0)} (${signed(crm.memory.heapGrowthMb)})`;
+    }),
+  ];
+}
+
+function checkpointLabel(results: BenchResults): string {
+  return results.options.memory.checkpoints.map((count) => `${count / 1000}k`).join(' → ');
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
+}
+
+export function machineLine(machine: Machine): string {
+  return `${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.memoryGib} GiB, Node ${machine.node}, ${machine.platform}, load average ${machine.loadAverage} at the start`;
+}
+
+export function renderReport(results: BenchResults): string {
+  const header = ['figure', ...results.crms.map((crm) => crm.displayName)];
+  const missed = results.targets.filter((check) => !check.met);
+  return [
+    renderTable(header, rows(results)),
+    '',
+    `Machine: ${machineLine(results.machine)}. Run time ${results.seconds.toFixed(0)} s.`,
+    missed.length === 0
+      ? 'Every target met.'
+      : `Targets missed (reasons: README.md › Benchmarks):\n${missed.map((check) => `- ${check.crm} ${check.figure}: ${check.detail}`).join('\n')}`,
+  ].join('\n');
+}

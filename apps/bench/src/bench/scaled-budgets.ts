@@ -1,0 +1,35 @@
+import {
+  createRateBudgetRegistry,
+  type RateBudget,
+  type RateBudgetOptions,
+  type RateBudgetRegistry,
+} from '@crm-connect/core';
+
+export interface ScaledBudgets extends RateBudgetRegistry {
+  /** The budgets the connector asked for, as the bench set them. */
+  budgets(): readonly RateBudget[];
+}
+
+/**
+ * N requests per minute, the minute shortened `timeScale` times, as the sandbox's steady rate limit
+ * is. Every budget a plugin asks for gets these figures: Zendesk and Kustomer are also given N
+ * through their own option and setting, but Salesforce's budget (1,500 a minute, fixed) and
+ * Dynamics's (6,000 per 5 minutes, fixed) can only be matched to the sandbox here. Concurrency
+ * stays the plugin's.
+ */
+export function scaledBudgets(limit: { requestsPerMinute: number; timeScale: number }): ScaledBudgets {
+  const registry = createRateBudgetRegistry();
+  const created = new Map<string, RateBudget>();
+  return {
+    forAccount(key, options: RateBudgetOptions) {
+      const budget = registry.forAccount(key, {
+        ...options,
+        requestsPerInterval: limit.requestsPerMinute,
+        intervalMs: 60_000 / limit.timeScale,
+      });
+      created.set(key, budget);
+      return budget;
+    },
+    budgets: () => [...created.values()],
+  };
+}

@@ -1,0 +1,166 @@
+import type { CrmId, RunningSandboxCrm, SandboxCrmOptions } from '@crm-connect/sandbox-crms';
+import { injectPeriodically, type UntargetedFault } from './periodic-faults.js';
+
+/**
+ * The columns of the matrix: what the sandbox does wrong while the interactions are replayed.
+ * A column either injects a fault into about one request in N of every API route all through
+ * the run, or changes the CRM at set points of the run (tokens expired, a grant revoked, an agent
+ * deactivated), as happens in production, not once at the start.
+ */
+
+export type ColumnId =
+  | 'rate-limit'
+  | 'unavailable'
+  | 'server-error'
+  | 'timeout'
+  | 'dropped-after-commit'
+  | 'expired-token'
+  | 'revoked-refresh-token'
+  | 'deactivated-agent';
+
+/** HTTP settings every cell's connectors use: retries scaled down, a short per-attempt timeout. */
+export const cellHttp = { retry: { initialDelayMs: 5, maxDelayMs: 50 }, timeoutMs: 1_000 } as const;
+
+/** The column's faults, started on one CRM. */
+export interface ColumnRun {
+  /** Called as each interaction starts, with the share of the run started so far (0 to 1). */
+  progress(share: number): void;
+  /** Faults (or changes) applied so far. */
+  applied(): number;
+  stop(): void;
+}
+
+export interface FaultColumn {
+  id: ColumnId;
+  /** The table's name for it. */
+  title: string;
+  /** What it injects, and at what rate. */
+  description: string;
+  /** Why this column does not apply to a CRM; `undefined` when it does. */
+  notApplicable(crm: CrmId): string | undefined;
+  /** How the CRM must be set up for it. */
+  crmOptions?: SandboxCrmOptions | undefined;
+  /** Error codes of events that cannot succeed under this column's fault: the platform must get them, typed. */
+  cannotSucceed(crm: CrmId): readonly string[];
+  start(crm: RunningSandboxCrm, random: () => number): ColumnRun;
+}
+
+/** Faults aim at the CRM's API; token endpoints are the token columns' business. */
+const apiRoute = (route: string) => !route.startsWith('oauth.');
+
+function periodic(fault: UntargetedFault, oneIn: number) {
+  return (crm: RunningSandboxCrm, random: () => number): ColumnRun => {
+    const faults = injectPeriodically({
+      faults: crm.sandbox.faults,
+      log: crm.sandbox.log,
+      fault,
+      oneIn,
+      eligible: apiRoute,
+      random,
+    });
+    return { progress() {}, applied: faults.applied, stop: faults.stop };
+  };
+}
+
+/** Runs `change` once the run has started each of the `at` shares of its interactions. */
+function milestones(at: readonly number[], change: (crm: RunningSandboxCrm) => void) {
+  return (crm: RunningSandboxCrm): ColumnRun => {
+    let done = 0;
+    return {
+      progress(share) {
+        while (done < at.length && share >= (at[done] ?? 1)) {
+          change(crm);
+          done += 1;
+        }
+      },
+      applied: () => done,
+      stop() {},
+    };
+  };
+}
+
+const always = () => undefined;
+const nothing = () => [];
+
+export const faultColumns: readonly FaultColumn[] = [
+  {
+    id: 'rate-limit',
+    title: '429 + Retry-After',
+    description:
+      "The CRM's rate-limit answer with Retry-After 0.02 s, on about 1 request in 20 of every API route. Salesforce's limit answer is 403 REQUEST_LIMIT_EXCEEDED (a used-up daily allocation, no Retry-After): not retryable, so it surfaces as typed errors.",
+    notApplicable: always,
+    cannotSucceed: (crm) => (crm === 'salesforce' ? ['rate_limited'] : []),
+    start: periodic({ kind: 'rate-limit', retryAfterSeconds: 0.02 }, 20),
+  },
+  {
+    id: 'unavailable',
+    title: '503',
+    description:
+      "503 in the CRM's error shape, on about 1 request in 12 of every API route; nothing processed.",
+    notApplicable: always,
+    cannotSucceed: nothing,
+    start: periodic({ kind: 'server-error', status: 503 }, 12),
+  },
+  {
+    id: 'server-error',
+    title: '500',
+    description:
+      "500 in the CRM's error shape, on about 1 request in 12 of every API route; nothing processed.",
+    notApplicable: always,
+    cannotSucceed: nothing,
+    start: periodic({ kind: 'server-error', status: 500 }, 12),
+  },
+  {
+    id: 'timeout',
+    title: 'timeout',
+    description: `The request is held ${cellHttp.timeoutMs + 300} ms, beyond the connector's ${cellHttp.timeoutMs} ms timeout, then processed (the write still happens), on about 1 request in 40 of every API route.`,
+    notApplicable: always,
+    cannotSucceed: nothing,
+    start: periodic({ kind: 'slow', delayMs: cellHttp.timeoutMs + 300 }, 40),
+  },
+  {
+    id: 'dropped-after-commit',
+    title: 'dropped after commit',
+    description:
+      'The request is processed (a write is committed), then the connection is destroyed without an answer, on about 1 request in 12 of every API route.',
+    notApplicable: always,
+    cannotSucceed: nothing,
+    start: periodic({ kind: 'drop', when: 'after-handling' }, 12),
+  },
+  {
+    id: 'expired-token',
+    title: 'expired access token',
+    description:
+      'Every access token the sandbox issued stops working at 1/6, 2/6 … 5/6 of the run (Zendesk in OAuth client-credentials mode, Salesforce sessions, Dynamics tokens): the plugin must get a new one.',
+    notApplicable: (crm) =>
+      crm === 'kustomer' ? 'n/a: a Kustomer API key is sent as is; it does not expire' : undefined,
+    // Zendesk in OAuth client-credentials mode: its API token does not expire.
+    crmOptions: { oauth: true },
+    cannotSucceed: nothing,
+    start: milestones([1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6], (crm) => crm.expireAccessTokens()),
+  },
+  {
+    id: 'revoked-refresh-token',
+    title: 'revoked refresh token',
+    description:
+      "At 1/3 of the run the first linked Salesforce admin's OAuth grant is revoked (refresh token and access tokens): writes must fail over to the second linked admin.",
+    notApplicable: (crm) =>
+      ({
+        zendesk: 'n/a: no refresh token (an API token, or OAuth client credentials)',
+        salesforce: undefined,
+        dynamics: 'n/a: no refresh token (OAuth client credentials)',
+        kustomer: 'n/a: no refresh token (an API key)',
+      })[crm],
+    cannotSucceed: nothing,
+    start: milestones([1 / 3], (crm) => crm.sandbox.revokeCredential('tokens:ada.admin@acme.test')),
+  },
+  {
+    id: 'deactivated-agent',
+    title: 'agent deactivated',
+    description:
+      'At 1/3 of the run the agent Olga is deactivated in the CRM (suspended, disabled, deleted): records meant for her go to the default user; reassigning to her cannot succeed and must surface a typed error.',
+    notApplicable: always,
+    cannotSucceed: () => ['owner_rejected'],
+    start: milestones([1 / 3], (crm) => crm.sandbox.deactivateUser('olga.other@acme.test')),
+  },
+];

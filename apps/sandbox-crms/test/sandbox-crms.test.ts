@@ -1,0 +1,110 @@
+import { type Connector, createConnector, createMemoryAuditSink } from '@crm-connect/core';
+import {
+  type CrmId,
+  crmIds,
+  demoSteps,
+  portableCrmSchema,
+  type RunningSandboxCrm,
+  restorePlugin,
+  sandboxCrm,
+  sandboxCrms,
+} from '@crm-connect/sandbox-crms';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** Each CRM's wiring against its running sandbox: the plugin configured, the store read back, the portable form. */
+
+const running = new Map<CrmId, RunningSandboxCrm>();
+beforeAll(async () => {
+  for (const crm of sandboxCrms) running.set(crm.id, await crm.start());
+});
+afterAll(async () => {
+  await Promise.all([...running.values()].map((crm) => crm.stop()));
+});
+
+const chatStarted = demoSteps.find((step) => step.label === 'chat started, no agent yet');
+
+function connector(crm: RunningSandboxCrm, plugin = crm.plugin): Connector {
+  return createConnector({
+    plugin,
+    settings: { ...crm.settings, defaultUser: true },
+    audit: createMemoryAuditSink().sink,
+  });
+}
+
+async function startChat(target: Connector, interactionId: string): Promise<void> {
+  for (const event of chatStarted?.events(interactionId) ?? []) await target.handle(event);
+}
+
+it('wires the four CRMs, in table order', () => {
+  expect(sandboxCrms.map((crm) => crm.id)).toEqual([...crmIds]);
+});
+
+function started(id: CrmId): RunningSandboxCrm {
+  const crm = running.get(id);
+  if (crm === undefined) throw new Error(`${id} did not start`);
+  return crm;
+}
+
+describe.each(crmIds)('%s against its sandbox', (id) => {
+  const crm = () => started(id);
+
+  it('configures the plugin through its normal settings: the credentials check passes', async () => {
+    const check = await connector(crm()).validateCredentials();
+    expect(check.connectionUser.id).not.toBe('');
+  });
+
+  it('reads a record back from the store, once, with its owner', async () => {
+    const interactionId = `wiring-${id}-record`;
+    await startChat(connector(crm()), interactionId);
+    const [record, ...others] = crm().recordsFor(interactionId);
+    expect(others).toEqual([]);
+    expect(record?.ownerId).toBeDefined();
+    expect(crm().recordCounts().get(interactionId)).toBe(1);
+    expect(crm().duplicateNotes()).toBe(0);
+  });
+
+  it('gives a bare client a credential the sandbox knows as a secret', async () => {
+    const authorization = await crm().bareAuthorization();
+    const credential = authorization.replace(/^(Basic|Bearer) /, '');
+    expect(
+      crm()
+        .secrets()
+        .map((secret) => secret.value),
+    ).toContain(credential);
+  });
+
+  it('rebuilds the same plugin in another process from its portable form', async () => {
+    const portable = portableCrmSchema.parse(JSON.parse(JSON.stringify(await crm().portable())));
+    expect(portable.adminTokens).toHaveLength(id === 'salesforce' ? 2 : 0);
+    const interactionId = `wiring-${id}-restored`;
+    await startChat(connector(crm(), await restorePlugin(portable)), interactionId);
+    expect(crm().recordsFor(interactionId)).toHaveLength(1);
+  });
+});
+
+it('refuses to expire the access tokens of an API key', () => {
+  expect(() => started('kustomer').expireAccessTokens()).toThrow(/no access tokens/);
+});
+
+describe('options', () => {
+  it('Zendesk with OAuth client credentials: the plugin gets a token from the sandbox', async () => {
+    const crm = await sandboxCrm('zendesk').start({ oauth: true });
+    try {
+      expect(crm.settings.authMode).toBe('oauthClientCredentials');
+      await connector(crm).validateCredentials();
+      expect(crm.sandbox.log.entries().some((entry) => entry.route === 'oauth.token')).toBe(true);
+    } finally {
+      await crm.stop();
+    }
+  });
+
+  it('a per-minute budget reaches Kustomer as its setting', async () => {
+    const crm = await sandboxCrm('kustomer').start({ requestsPerMinute: 120 });
+    try {
+      expect(crm.settings.rateLimitPerMinute).toBe(120);
+      expect((await crm.portable()).requestsPerMinute).toBe(120);
+    } finally {
+      await crm.stop();
+    }
+  });
+});

@@ -1,0 +1,165 @@
+import { createKustomerSandbox, type KustomerSandbox } from '@crm-connect/sandbox';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+/**
+ * The Kustomer sandbox over plain HTTP, requests written from Kustomer's API reference: what the
+ * sandbox does by itself, checked without any plugin. The plugin's runs against it are in
+ * test/sandbox/ at the repository root.
+ */
+
+let sandbox: KustomerSandbox;
+beforeEach(async () => {
+  sandbox = createKustomerSandbox();
+  await sandbox.start();
+});
+afterEach(async () => {
+  await sandbox.stop();
+});
+
+const person = (key: string) => {
+  const user = sandbox.seed.users.find((candidate) => candidate.key === key);
+  if (user === undefined) throw new Error(`no seeded ${key}`);
+  return { ...user, email: user.email ?? '' };
+};
+
+/** Bearer auth with one of the seeded API keys, and a JSON body. */
+const headers = (key: 'apiKey' | 'limitedApiKey' = 'apiKey') => ({
+  authorization: `Bearer ${sandbox.seed.credentials[key]}`,
+  'content-type': 'application/json',
+});
+
+const post = (path: string, body: unknown) =>
+  fetch(`${sandbox.url}${path}`, { method: 'POST', headers: headers(), body: JSON.stringify(body) });
+
+/** A single-resource answer. */
+type Resource = { data: { type: string; id: string } };
+type UserResource = { data: { id: string; attributes: { name: string; userType: string; roles: string[] } } };
+
+describe('kustomer sandbox: API keys and roles', () => {
+  it("users/current is the key's machine user, tokens/current the key with its roles", async () => {
+    const current = await fetch(`${sandbox.url}/v1/users/current`, { headers: headers() });
+    expect(current.status).toBe(200);
+    const user = (await current.json()) as UserResource & {
+      data: { relationships: { org: { data: { type: string } } } };
+    };
+    expect(user.data).toMatchObject({
+      id: person('apiKeyUser').id,
+      attributes: { name: 'crm-connect', userType: 'machine' },
+      relationships: { org: { data: { type: 'org' } } },
+    });
+    const token = await fetch(`${sandbox.url}/v1/auth/tokens/current`, { headers: headers('limitedApiKey') });
+    expect(
+      ((await token.json()) as { data: { attributes: { name: string; roles: string[] } } }).data,
+    ).toMatchObject({
+      attributes: {
+        name: 'reporting',
+        roles: ['org.permission.customer.read', 'org.permission.conversation.read'],
+      },
+    });
+  });
+
+  it('a revoked key is 401 in JSON:API shape; the other key still works', async () => {
+    sandbox.revokeCredential('apiKey');
+    const response = await fetch(`${sandbox.url}/v1/users/current`, { headers: headers() });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({
+      errors: [{ status: 401, code: 'unauthorized', title: 'Unauthorized', detail: 'invalid token' }],
+    });
+    expect(
+      (await fetch(`${sandbox.url}/v1/users/current`, { headers: headers('limitedApiKey') })).status,
+    ).toBe(200);
+  });
+
+  it('the sandbox enforces roles: the limited key cannot create a customer (403 naming the roles)', async () => {
+    const response = await fetch(`${sandbox.url}/v1/customers`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${sandbox.seed.credentials.limitedApiKey}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ name: 'Jo' }),
+    });
+    expect(response.status).toBe(403);
+    expect(JSON.stringify(await response.json())).toContain('org.permission.customer.create');
+    expect(sandbox.store.customers.count()).toBe(0);
+  });
+});
+
+describe('kustomer sandbox: conversations', () => {
+  it("a conversation is written by the key's user and assigned as asked; a deleted user cannot be assigned (400 on assignedUsers)", async () => {
+    const customer = await post('/v1/customers', { name: 'Jo', emails: [{ email: 'jo@example.com' }] });
+    const customerId = ((await customer.json()) as Resource).data.id;
+    const agent = person('agent');
+    const created = await post('/v1/conversations', {
+      customer: customerId,
+      externalId: 'chat-1',
+      assignedUsers: [agent.id],
+    });
+    expect(created.status).toBe(201);
+    expect(sandbox.store.conversations.all()).toEqual([
+      expect.objectContaining({
+        externalId: 'chat-1',
+        assignedUsers: [agent.id],
+        createdBy: person('apiKeyUser').id,
+      }),
+    ]);
+    sandbox.deactivateUser(agent.email);
+    const refused = await post('/v1/conversations', {
+      customer: customerId,
+      externalId: 'chat-2',
+      assignedUsers: [agent.id],
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      errors: [{ status: 400, source: { pointer: '/data/attributes/assignedUsers' } }],
+    });
+    expect(sandbox.store.conversations.count()).toBe(1);
+    const users = await fetch(`${sandbox.url}/v1/users/${agent.id}`, { headers: headers() });
+    expect(
+      ((await users.json()) as { data: { attributes: { deleted: boolean } } }).data.attributes.deleted,
+    ).toBe(true);
+  });
+});
+
+describe('kustomer sandbox: customers and users', () => {
+  it('customers are unique by email, phone and external id: a duplicate create is a 409 conflict', async () => {
+    const create = (body: unknown) =>
+      fetch(`${sandbox.url}/v1/customers`, {
+        method: 'POST',
+        headers: headers(),
+        body: JSON.stringify(body),
+      });
+    const first = await create({
+      name: 'Jo',
+      emails: [{ type: 'home', email: 'Jo@Example.com' }],
+      externalId: 'shop-1',
+    });
+    expect(first.status).toBe(201);
+    const id = ((await first.json()) as Resource).data.id;
+    expect((await create({ name: 'Jo again', emails: [{ email: 'jo@example.com' }] })).status).toBe(409);
+    expect((await create({ name: 'Jo again', externalId: 'shop-1' })).status).toBe(409);
+    expect(sandbox.store.customers.count()).toBe(1);
+    const found = await fetch(`${sandbox.url}/v1/customers/email=jo%40example.com`, { headers: headers() });
+    expect(((await found.json()) as Resource).data).toMatchObject({ type: 'customer', id });
+    expect(
+      (await fetch(`${sandbox.url}/v1/customers/phone=%2B15550000000`, { headers: headers() })).status,
+    ).toBe(404);
+  });
+
+  it('lists users with JSON:API envelopes, filtered by email or deleted, paged with links', async () => {
+    const page = await fetch(`${sandbox.url}/v1/users?deleted=false&page=1&pageSize=2`, {
+      headers: headers(),
+    });
+    const body = (await page.json()) as { meta: unknown; data: unknown[]; links: { next: string | null } };
+    expect(body.meta).toEqual({ page: 1, pageSize: 2 });
+    expect(body.data).toHaveLength(2);
+    expect(body.links.next).toBe('/v1/users?deleted=false&page=2&pageSize=2');
+    const byEmail = await fetch(`${sandbox.url}/v1/users?email=GUS.GONE%40acme.test`, { headers: headers() });
+    expect(((await byEmail.json()) as { data: unknown[] }).data).toEqual([
+      expect.objectContaining({
+        type: 'user',
+        attributes: expect.objectContaining({ deleted: true, userType: 'user' }),
+      }),
+    ]);
+  });
+});
