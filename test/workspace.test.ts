@@ -143,3 +143,38 @@ describe('layering: packages/ ← plugins/ ← apps/', () => {
     );
   });
 });
+
+/** Every plugin has the same role files, so knowing one plugin means knowing where things are in all. */
+const pluginRoles = [
+  'plugin',
+  'plugin-id',
+  'settings',
+  'client',
+  'credentials',
+  'records',
+  'notes',
+  'users',
+  'errors',
+] as const;
+
+describe('plugins: one file set, one plugin id', () => {
+  it.each(folders('plugins'))('plugins/%s has every role file', (crm) => {
+    const missing = ['index.ts', ...pluginRoles.map((role) => `${crm}-${role}.ts`)].filter(
+      (file) => !existsSync(`${root}plugins/${crm}/src/${file}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it.each(folders('plugins'))('plugins/%s declares its id once, in %s-plugin-id.ts', (crm) => {
+    const sources = readdirSync(`${root}plugins/${crm}/src`, { recursive: true, encoding: 'utf8' }).filter(
+      (file) => file.endsWith('.ts'),
+    );
+    const declaring = sources.filter((file) =>
+      /\b(const|let)\s+pluginId\s*=/.test(readFileSync(`${root}plugins/${crm}/src/${file}`, 'utf8')),
+    );
+    expect(declaring).toEqual([`${crm}-plugin-id.ts`]);
+    expect(readFileSync(`${root}plugins/${crm}/src/${crm}-plugin-id.ts`, 'utf8')).toContain(
+      `export const pluginId = '${crm}';`,
+    );
+  });
+});

@@ -485,6 +485,59 @@ function registerSettingsProperties<TSchema extends SettingsSchema>(
         runs,
       );
     });
+
+    it('a saved secret is only ever sent to the address it was checked against (masked or left out, any address change)', async () => {
+      const previous = parseSettings(schema, settingsCase.valid[0], plugin.id) as Record<string, unknown>;
+      const secrets = plugin.settings.secretFields.filter((field) => typeof previous[field] === 'string');
+      expect(secrets.length, 'the first valid example holds a secret').toBeGreaterThan(0);
+      const addresses = [
+        ...new Set(plugin.settings.credentialGroups.flatMap((group) => group.addressFields)),
+      ];
+      const addressVariants = Object.fromEntries(
+        addresses.flatMap((field) => {
+          const variant = settingsCase.variants[field];
+          return variant === undefined ? [] : [[field, variant]];
+        }),
+      );
+      expect(Object.keys(addressVariants).length, 'address fields have variants').toBeGreaterThan(0);
+      const kept = fc.boolean().map((masked) => {
+        const form: Record<string, unknown> = { ...previous };
+        for (const field of secrets) {
+          if (masked) form[field] = SECRET_MASK;
+          else delete form[field];
+        }
+        return form;
+      });
+      await fc.assert(
+        fc.asyncProperty(mutated(kept, addressVariants), async (input) => {
+          const calls: Record<string, unknown>[] = [];
+          await saveSettings(plugin, {
+            previous: previous as never,
+            submitted: input,
+            validate: async (settings) => {
+              calls.push(settings as Record<string, unknown>);
+              return { connectionUser: { id: 'admin-1', active: true }, warnings: [] };
+            },
+          }).catch((error: unknown) => {
+            expect(isCrmConnectError(error), `not a typed error: ${String(error)}`).toBe(true);
+          });
+          for (const checked of calls) {
+            for (const group of plugin.settings.credentialGroups) {
+              const carriesSavedSecret = group.fields.some(
+                (field) => secrets.includes(field) && checked[field] === previous[field],
+              );
+              if (!carriesSavedSecret) continue;
+              for (const address of group.addressFields)
+                expect(checked[address], `saved secret sent with a changed ${address}`).toEqual(
+                  previous[address],
+                );
+            }
+          }
+          assertPrototypeClean();
+        }),
+        runs,
+      );
+    });
   });
 }
 

@@ -20,6 +20,8 @@ const hints: Record<string, string> = {
   transport_failed: 'Check the URL and your network; the CRM did not answer.',
   rate_limited: 'The CRM is limiting requests; wait and run again.',
   not_found: 'Check the account URL and ids in the settings.',
+  token_store_failed:
+    'Fix or move aside the token file named above (it must be a file crm-connect wrote, readable by you), then run again.',
 };
 
 export function exitCodeOf(error: CrmConnectError): ExitCode {

@@ -71,12 +71,19 @@ export function createRedactor(initialSecrets: Iterable<string | undefined | nul
   return redactor;
 }
 
+/** How deep `redactValue` reads; what lies deeper is replaced, never passed through unread. */
+const maximumDepth = 8;
+const tooDeep = '[REDACTED: nested too deep to check]';
+
 function redactDeep(value: unknown, redactor: Redactor, depth: number): unknown {
   if (typeof value === 'string') return redactor.redact(value);
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > maximumDepth) return tooDeep;
   if (Array.isArray(value)) return value.map((item) => redactDeep(item, redactor, depth + 1));
   if (value instanceof Error) return redactor.redact(String(value.message));
   const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) copy[key] = redactDeep(item, redactor, depth + 1);
+  // Keys too: a platform may key a map by a token or an agent's credential.
+  for (const [key, item] of Object.entries(value))
+    copy[redactor.redact(key)] = redactDeep(item, redactor, depth + 1);
   return copy;
 }

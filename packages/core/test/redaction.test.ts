@@ -43,3 +43,30 @@ describe('redaction by value', () => {
     expect(JSON.stringify(lines)).not.toContain('s3cr3t-value');
   });
 });
+
+describe('redactValue: keys and depth', () => {
+  const secret = 'sk_live_deep_secret_42';
+
+  it('redacts a secret used as an object key', () => {
+    const redacted = createRedactor([secret]).redactValue({
+      [secret]: 'value',
+      nested: { [`k-${secret}`]: 1 },
+    });
+    expect(JSON.stringify(redacted)).not.toContain(secret);
+    expect(Object.keys(redacted)).toContain(REDACTED);
+  });
+
+  it('never passes a value nested deeper than it reads through untouched', () => {
+    let value: unknown = { token: secret };
+    for (let depth = 0; depth < 50; depth += 1) value = { next: value };
+    const redacted = createRedactor([secret]).redactValue(value);
+    expect(JSON.stringify(redacted)).not.toContain(secret);
+    expect(JSON.stringify(redacted)).toContain('nested too deep');
+  });
+
+  it('handles a value nested 200,000 levels deep without a stack overflow', () => {
+    let value: unknown = secret;
+    for (let depth = 0; depth < 200_000; depth += 1) value = [value];
+    expect(() => createRedactor([secret]).redactValue(value)).not.toThrow();
+  });
+});

@@ -21,7 +21,9 @@ const plugin = {
   settings: {
     schema,
     secretFields: ['token'] as const,
-    credentialGroups: [{ id: 'credentials', label: 'Email and token', fields: ['email', 'token'] as const }],
+    credentialGroups: [
+      { id: 'credentials', label: 'Email and token', fields: ['email', 'token'] as const, addressFields: [] },
+    ],
     defaultUserAvailability: (settings: Settings) =>
       settings.linkedAdmins.length > 0
         ? { enabled: true }
@@ -143,7 +145,9 @@ describe('save rules', () => {
       ...plugin,
       settings: {
         ...plugin.settings,
-        credentialGroups: [{ id: 'admins', label: 'A linked admin', fields: ['linkedAdmins'] as const }],
+        credentialGroups: [
+          { id: 'admins', label: 'A linked admin', fields: ['linkedAdmins'] as const, addressFields: [] },
+        ],
         defaultUserAvailability: undefined,
       },
     };

@@ -82,7 +82,9 @@ export const helpdeskPlugin = definePlugin({
   settings: {
     schema: settingsSchema,
     secretFields: ['apiKey'],
-    credentialGroups: [{ id: 'credentials', label: 'The API key', fields: ['apiKey'] }],
+    credentialGroups: [
+      { id: 'credentials', label: 'The API key', fields: ['apiKey'], addressFields: ['baseUrl'] },
+    ],
   },
   capabilities: () => ({ performsAsAgent: false, alwaysUseAdmin: true }),
   validateCredentials: async (settings, context) => ({

@@ -3,7 +3,7 @@ import { ConfidentialClientApplication, type Configuration } from '@azure/msal-n
 import { isCrmConnectError, TransportError, withTimeout } from '@crm-connect/core';
 import { tokenErrorToCrmError } from './dynamics-auth-errors.js';
 import { pluginId } from './dynamics-plugin-id.js';
-import type { DynamicsCredentials } from './dynamics-settings.js';
+import { type DynamicsCredentials, microsoftAuthorityHosts } from './dynamics-settings.js';
 
 /**
  * Application tokens for Dataverse: the client-credentials grant through msal-node, one
@@ -14,11 +14,6 @@ import type { DynamicsCredentials } from './dynamics-settings.js';
  */
 
 /** Hosts whose authority metadata msal-node ships: it makes no discovery request for them. */
-const builtInAuthorityHosts = new Set([
-  'login.microsoftonline.com',
-  'login.microsoftonline.us',
-  'login.chinacloudapi.cn',
-]);
 
 /** A token is served from the source's own memo until this long before it expires: msal's default renewal offset. */
 const renewBeforeExpiryMs = 5 * 60_000;
@@ -59,10 +54,10 @@ export function tokenSourceFor(credentials: DynamicsCredentials): TokenSource {
 function msalConfiguration(credentials: DynamicsCredentials): Configuration {
   const authority = `${credentials.authorityHost}/${credentials.tenantId}`;
   const { hostname, host } = new URL(credentials.authorityHost);
-  if (builtInAuthorityHosts.has(hostname)) {
+  if (microsoftAuthorityHosts.has(hostname)) {
     return { auth: { clientId: credentials.clientId, clientSecret: credentials.clientSecret, authority } };
   }
-  // Any other host (a sovereign cloud msal does not know, a local sandbox): trust it and hand msal
+  // The settings accept no other host but a local sandbox: trust it and hand msal
   // its endpoints, so it makes no instance-discovery or OpenID-configuration request at all.
   // msal matches known authorities by host *and port*: a bare hostname would miss a sandbox on
   // 127.0.0.1:4010 and send msal to login.microsoftonline.com for instance discovery.

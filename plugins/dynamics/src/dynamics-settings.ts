@@ -88,12 +88,25 @@ const clientSecret = z
       'looks like the Secret ID; paste the secret Value instead (shown once, when the secret is created under Certificates & secrets)',
   });
 
-const authorityHostHint = 'must be an https:// URL such as https://login.microsoftonline.com';
+/**
+ * Microsoft Entra's sign-in hosts for the clouds Dynamics 365 runs in: global, US Government
+ * (GCC High / DoD) and China operated by 21Vianet (under both of its names). Microsoft's
+ * "National clouds" authentication endpoints list them; msal-node carries their metadata, so it
+ * validates them itself. The client secret is sent to this host: no other is accepted.
+ */
+export const microsoftAuthorityHosts: ReadonlySet<string> = new Set([
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.partner.microsoftonline.cn',
+]);
+
+const authorityHostHint =
+  "must be Microsoft Entra's sign-in host for your cloud: https://login.microsoftonline.com (global), https://login.microsoftonline.us (US Government) or https://login.chinacloudapi.cn (China, 21Vianet)";
 
 /**
- * The sign-in host, kept as its origin. msal-node accepts only https authorities, so a local
- * sandbox on a loopback address is accepted over https only (it serves a certificate the process
- * trusts); every other host keeps the plain https rule (sovereign clouds, test authorities).
+ * The sign-in host, kept as its origin: one of Microsoft's own (the client secret goes there), or
+ * a local sandbox on a loopback address, over https only since msal-node accepts no other.
  */
 const authorityHost = z.preprocess(
   (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
@@ -111,7 +124,7 @@ const authorityHost = z.preprocess(
         return z.NEVER;
       }
       const url = URL.canParse(value) ? new URL(value) : undefined;
-      if (url?.protocol !== 'https:' || url.hostname === '') {
+      if (url?.protocol !== 'https:' || url.port !== '' || !microsoftAuthorityHosts.has(url.hostname)) {
         context.addIssue({ code: 'custom', message: authorityHostHint });
         return z.NEVER;
       }
@@ -145,6 +158,8 @@ const credentials: CredentialGroup<DynamicsSettings> = {
   id: 'application',
   label: 'The organization URL, tenant ID, application ID and application key',
   fields: ['organizationUrl', 'tenantId', 'clientId', 'clientSecret', 'authorityHost'],
+  // The secret goes to the authority's token endpoint for the tenant, and its tokens to the organization.
+  addressFields: ['organizationUrl', 'tenantId', 'authorityHost'],
 };
 
 export const dynamicsSettings: SettingsDefinition<typeof dynamicsSettingsSchema> = {

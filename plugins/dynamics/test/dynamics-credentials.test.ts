@@ -336,9 +336,9 @@ describe('dynamics: impersonation privilege', () => {
 });
 
 describe('dynamics: sign-in authority', () => {
-  it('a sandbox authority host gets its endpoints from the settings: no discovery request at all', async () => {
+  it('a sovereign-cloud authority host (US Government) needs no discovery request: msal knows it', async () => {
     const h = harness();
-    const sandbox = 'https://login.sandbox.test';
+    const sandbox = 'https://login.microsoftonline.us';
     nock(sandbox)
       .post(
         `/${tenantId}/oauth2/v2.0/token`,

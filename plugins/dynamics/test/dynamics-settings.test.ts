@@ -79,6 +79,24 @@ describe('dynamics: a local sandbox on a loopback address', () => {
     expect(messageOf({ authorityHost: 'http://127.0.0.1:4010' })).toContain('msal-node accepts only https');
     expect(messageOf({ authorityHost: 'not a url' })).toContain('https://');
   });
+
+  it.each([
+    ['https://login.microsoftonline.com', 'public cloud'],
+    ['https://login.microsoftonline.us/', 'US Government'],
+    ['https://login.chinacloudapi.cn', 'China (21Vianet)'],
+    ['https://login.partner.microsoftonline.cn', 'China (21Vianet), its other name'],
+  ])('accepts Microsoft’s own authority host %s (%s)', (host) => {
+    expect(parse({ authorityHost: host }).data?.authorityHost).toBe(host.replace(/\/$/, ''));
+  });
+
+  it.each([
+    'https://login.attacker.test',
+    'https://login.microsoftonline.com.attacker.test',
+    'https://evil.login.microsoftonline.com',
+    'https://login.microsoftonline.com:8443',
+  ])('refuses any other authority host (%s): the client secret would be sent there', (host) => {
+    expect(messageOf({ authorityHost: host })).toContain('login.microsoftonline.us');
+  });
 });
 
 describe('dynamics: application credentials', () => {

@@ -67,6 +67,7 @@ export const kustomerSettings: SettingsDefinition<typeof kustomerSettingsSchema>
       label: 'The Kustomer API key and API base URL',
       // Checked live together (a key works only on its own region's hosts) and reverted together.
       fields: ['apiKey', 'apiBaseUrl'],
+      addressFields: ['apiBaseUrl'],
     },
   ],
 };

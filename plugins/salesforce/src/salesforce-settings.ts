@@ -175,11 +175,14 @@ export const salesforceSettings: SettingsDefinition<typeof salesforceSettingsSch
       id: 'connectedApp',
       label: 'the org ID, the My Domain login URL and the connected app Consumer Key and Secret',
       fields: ['orgId', 'loginUrl', 'clientId', 'clientSecret'],
+      // The client secret goes to the login URL's token endpoint, for this org.
+      addressFields: ['orgId', 'loginUrl'],
     },
     {
       id: 'adminConnections',
       label: 'a linked Salesforce admin (press Link and sign in as a Salesforce admin)',
       fields: ['adminConnections'],
+      addressFields: [],
     },
   ],
   defaultUserAvailability,

@@ -93,12 +93,14 @@ export const zendeskSettings: SettingsDefinition<typeof zendeskSettingsSchema> =
       label: 'The Zendesk user email and API token (with the subdomain)',
       // The subdomain is part of the combination checked live: a wrong one fails like a wrong token.
       fields: ['email', 'apiToken', 'subdomain'],
+      addressFields: ['subdomain'],
       appliesWhen: (settings) => settings.authMode === 'apiToken',
     },
     {
       id: 'oauthClient',
       label: 'The OAuth client identifier and secret (with the subdomain)',
       fields: ['oauthClientId', 'oauthClientSecret', 'subdomain'],
+      addressFields: ['subdomain'],
       appliesWhen: (settings) => settings.authMode === 'oauthClientCredentials',
     },
   ],

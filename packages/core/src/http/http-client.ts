@@ -51,7 +51,7 @@ export interface HttpClientOptions {
   logger?: Logger | undefined;
   /** Maps a CRM error answer to a typed error; return `undefined` to use the generic mapping by status. */
   mapError?: ((response: ErrorResponse) => CrmConnectError | undefined) | undefined;
-  /** Per-attempt timeout in ms. Default 30,000. */
+  /** Per-attempt deadline in ms, for the whole exchange (connect, headers, body). Default 30,000. */
   timeoutMs?: number | undefined;
   retry?: RetryOptions | undefined;
   /** Headers sent on every request (Accept, OData-Version, …). */
@@ -114,9 +114,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     maxDelayMs: options.retry?.maxDelayMs ?? 30_000,
     maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 120_000,
   };
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const instance: AxiosInstance = axios.create({
     baseURL: options.baseUrl,
-    timeout: options.timeoutMs ?? 30_000,
+    timeout: timeoutMs,
     // Status handling is ours; axios only reports transport failures.
     validateStatus: () => true,
     // Never follow redirects: credentials must not travel to a host the plugin did not name.
@@ -155,6 +156,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           params: request.query,
           data: request.body,
           headers,
+          // A deadline for the whole exchange, body included: axios's own timeout has been an
+          // idle-socket timer in some 1.x releases, which a CRM dripping one byte at a time defeats.
+          signal: AbortSignal.timeout(timeoutMs),
         });
         logger.log('debug', 'crm request', {
           requestId,
@@ -272,9 +276,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     if (isCrmConnectError(error)) return error;
     const code = isAxiosError(error) ? error.code : undefined;
     const detail = error instanceof Error ? error.message : String(error);
-    const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+    const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED';
     const what = timedOut
-      ? `timed out after ${options.timeoutMs ?? 30_000} ms`
+      ? `timed out after ${timeoutMs} ms`
       : `failed before an answer (${code ?? 'network error'}: ${detail})`;
     return new TransportError(
       options.redactor.redact(

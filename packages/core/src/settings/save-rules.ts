@@ -77,6 +77,7 @@ export async function saveSettings<TSchema extends PluginSettingsSchema>(
   }
 
   const candidate = parseFieldByField(definition, submitted, previous, errors);
+  forgetSecretsOfMovedAddresses(definition, submitted, previous, candidate, errors);
   const groups = applicableGroups(definition, candidate);
   let credentials: CredentialStatus;
   let connectionUser: CrmUser | undefined;
@@ -227,6 +228,41 @@ function parseFieldByField<TSchema extends z.ZodObject>(
     candidate[field] = previous?.[field] ?? schema.safeParse(undefined).data;
   }
   return candidate;
+}
+
+/**
+ * A secret kept from the previous save (submitted as the mask, or left out) was validated against
+ * the previous addresses of its group. If one of them changed, it must not travel to the new one:
+ * it is dropped (the group is then incomplete, so nothing is checked live) and the admin asked to
+ * type it again. A secret typed in this save is sent where the form says: that is the admin's choice.
+ */
+function forgetSecretsOfMovedAddresses<TSchema extends z.ZodObject>(
+  definition: SettingsDefinition<TSchema>,
+  submitted: Record<string, unknown>,
+  previous: Record<string, unknown> | undefined,
+  candidate: Record<string, unknown>,
+  errors: FieldIssue[],
+): void {
+  if (previous === undefined) return;
+  const secrets = new Set<string>(definition.secretFields);
+  for (const group of definition.credentialGroups) {
+    const moved = group.addressFields.filter((field) => !sameValue(candidate[field], previous[field]));
+    if (moved.length === 0) continue;
+    for (const field of group.fields) {
+      if (!secrets.has(field) || !isFilled(previous[field])) continue;
+      const typedNow = Object.hasOwn(submitted, field) && submitted[field] !== SECRET_MASK;
+      if (typedNow || candidate[field] !== previous[field]) continue;
+      candidate[field] = undefined;
+      errors.push({
+        path: field,
+        message: `${field}: re-enter it. ${moved.join(' and ')} changed, and a saved secret is only sent to the address it was checked against; nothing was sent.`,
+      });
+    }
+  }
+}
+
+function sameValue(first: unknown, second: unknown): boolean {
+  return JSON.stringify(first) === JSON.stringify(second);
 }
 
 /** What the schema gives a field left out: its default, or `undefined` for an optional field. */

@@ -15,6 +15,14 @@ export interface CredentialGroup<TSettings> {
   label: string;
   /** Every field of the group; all must be filled for the group to be complete. */
   fields: readonly (keyof TSettings & string)[];
+  /**
+   * The fields of the group that say where its secrets are sent: a host, an account subdomain, an
+   * organization URL, a tenant, an authority or login URL. A saved secret is only ever sent to
+   * the address it was validated against: when one of these changes, a secret kept from the
+   * previous save (masked or left out) is refused and must be typed again. Empty when the
+   * group's secrets always go to the same place.
+   */
+  addressFields: readonly (keyof TSettings & string)[];
   /** For settings with alternative modes: the group applies only when this returns true. Default: always. */
   appliesWhen?: ((settings: TSettings) => boolean) | undefined;
 }

@@ -1,0 +1,62 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import nock from 'nock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient } from '../src/http/http-client.js';
+import { createRateBudgetRegistry } from '../src/http/rate-budget.js';
+import { createRedactor } from '../src/redaction.js';
+
+/**
+ * A timeout is a deadline for the whole exchange, not an idle timer: a CRM that answers headers
+ * at once and then drips one byte every 100 ms must not hold a call past its deadline.
+ */
+
+let server: Server;
+let origin: string;
+const open = new Set<NodeJS.Timeout>();
+
+beforeAll(async () => {
+  nock.enableNetConnect('127.0.0.1');
+  server = createServer((request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.write('{"data":"');
+    const drip = setInterval(() => response.write('x'), 300);
+    open.add(drip);
+    request.socket.on('close', () => {
+      clearInterval(drip);
+      open.delete(drip);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  for (const drip of open) clearInterval(drip);
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  nock.disableNetConnect();
+});
+
+describe('http client deadline', () => {
+  it('ends a dripping answer at the deadline with a retryable transport error', async () => {
+    const client = createHttpClient({
+      pluginId: 'testcrm',
+      baseUrl: origin,
+      auth: { headers: async () => ({}) },
+      budget: createRateBudgetRegistry().forAccount('drip', { requestsPerInterval: 100, intervalMs: 60_000 }),
+      redactor: createRedactor(),
+      timeoutMs: 1_000,
+      retry: { maxRetries: 0 },
+    });
+    const started = performance.now();
+    const error = await client
+      .request({ method: 'GET', path: '/slow', operation: 'read slowly' })
+      .catch((caught: unknown) => caught);
+    const elapsed = performance.now() - started;
+    expect(error).toMatchObject({ code: 'transport_failed', retryable: true });
+    expect(String((error as Error).message)).toContain('timed out after 1000 ms');
+    // Generous against a loaded machine, yet far below the 10 s an idle timer allowed.
+    expect(elapsed).toBeLessThan(3_000);
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { commonSettingsShape, optionalText } from '../src/settings/common-settings.js';
+import { saveSettings } from '../src/settings/save-rules.js';
+import { SECRET_MASK } from '../src/settings/settings-definition.js';
+
+/**
+ * A saved secret is only ever sent to the address it was validated against: when an address
+ * field of its credential group changes, the saved secret is not used (masked or left out), the
+ * admin is told to re-enter it, and nothing is sent anywhere.
+ */
+
+const schema = z.object({
+  ...commonSettingsShape,
+  host: optionalText(z.string()),
+  clientId: optionalText(z.string()),
+  clientSecret: optionalText(z.string().min(8)),
+  note: optionalText(z.string()),
+});
+
+const plugin = {
+  settings: {
+    schema,
+    secretFields: ['clientSecret'] as const,
+    credentialGroups: [
+      {
+        id: 'app',
+        label: 'The host, client id and client secret',
+        fields: ['host', 'clientId', 'clientSecret'] as const,
+        addressFields: ['host'] as const,
+      },
+    ],
+  },
+  capabilities: () => ({ performsAsAgent: false, alwaysUseAdmin: false }),
+};
+
+const previous = schema.parse({
+  host: 'https://login.crm.test',
+  clientId: 'client-1',
+  clientSecret: 'the-real-secret-123',
+  defaultUser: true,
+});
+const connectionUser = { id: 'admin', active: true };
+
+describe('save rules: a saved secret stays with the address it was checked against', () => {
+  it.each([
+    ['masked', { clientSecret: SECRET_MASK }],
+    ['left out', {}],
+  ])('address changed, secret %s: refused, the secret is not sent anywhere', async (_case, secret) => {
+    const validate = vi.fn(async () => ({ connectionUser, warnings: [] }));
+    const { clientSecret: _omitted, ...rest } = previous;
+    const result = await saveSettings(plugin, {
+      previous,
+      submitted: { ...rest, ...secret, host: 'https://attacker.test', note: 'hello' },
+      validate,
+    });
+    expect(validate).not.toHaveBeenCalled();
+    expect(result.settings.clientSecret).toBeUndefined();
+    expect(result.credentials).toBe('missing');
+    expect(result.form.errors).toEqual([
+      expect.objectContaining({ path: 'clientSecret', message: expect.stringMatching(/re-enter/i) }),
+    ]);
+    expect(result.form.errors[0]?.message).toContain('host');
+    expect(JSON.stringify(result)).not.toContain('the-real-secret-123');
+    // The rest of the form is still saved.
+    expect(result.settings.note).toBe('hello');
+    expect(result.form.checkboxes.defaultUser).toMatchObject({ checked: false, enabled: false });
+  });
+
+  it('address changed, secret re-entered: checked live against the new address', async () => {
+    const validate = vi.fn(async () => ({ connectionUser, warnings: [] }));
+    const result = await saveSettings(plugin, {
+      previous,
+      submitted: { ...previous, host: 'https://login.other.test', clientSecret: 'a-new-secret-456' },
+      validate,
+    });
+    expect(validate).toHaveBeenCalledOnce();
+    expect(result.credentials).toBe('valid');
+    expect(result.settings).toMatchObject({
+      host: 'https://login.other.test',
+      clientSecret: 'a-new-secret-456',
+    });
+  });
+
+  it('address unchanged: the masked secret keeps the saved one (another field of the group may change)', async () => {
+    const validate = vi.fn(async () => ({ connectionUser, warnings: [] }));
+    const result = await saveSettings(plugin, {
+      previous,
+      submitted: { ...previous, clientId: 'client-2', clientSecret: SECRET_MASK },
+      validate,
+    });
+    expect(validate).toHaveBeenCalledOnce();
+    expect(result.settings.clientSecret).toBe('the-real-secret-123');
+  });
+
+  it('an address that only changes its spelling (the schema normalises it) is the same address', async () => {
+    const validate = vi.fn(async () => ({ connectionUser, warnings: [] }));
+    const result = await saveSettings(plugin, {
+      previous,
+      submitted: { ...previous, host: '  https://login.crm.test  '.trim(), clientSecret: SECRET_MASK },
+      validate,
+    });
+    expect(validate).toHaveBeenCalledOnce();
+    expect(result.credentials).toBe('valid');
+  });
+});
