@@ -456,9 +456,10 @@ function registerSettingsProperties<TSchema extends SettingsSchema>(
             // The CRM is only ever asked about settings the schema accepts.
             for (const checked of calls)
               expect(() => parseSettings(schema, checked, plugin.id)).not.toThrow();
-            if (result.credentials === 'invalid' || result.credentials === 'unverified') {
-              // Refused or unverifiable credentials are never saved: their group keeps the previous
-              // values, or the schema's default (undefined for most) when nothing was saved before.
+            if (result.credentials === 'invalid') {
+              // Refused credentials are never saved: their group keeps the previous values, or the
+              // schema's default (undefined for most) when nothing was saved before. (Unverifiable
+              // ones — the CRM did not answer — are kept as typed, unverified.)
               for (const group of plugin.settings.credentialGroups) {
                 if (!(group.appliesWhen?.(result.settings) ?? true)) continue;
                 for (const field of group.fields) {

@@ -110,16 +110,22 @@ describe('save rules', () => {
     expect(result.form.checkboxes.defaultUser).toMatchObject({ checked: false, enabled: false });
   });
 
-  it('an unreachable CRM: credentials kept as they were, the checkbox keeps its saved state', async () => {
-    const result = await saveSettings(plugin, {
-      previous: saved,
-      submitted: { ...saved, token: 'new-token-456', defaultUser: false },
-      validate: unreachable,
-    });
-    expect(result.credentials).toBe('unverified');
-    expect(result.settings).toMatchObject({ token: 'old-token-123', defaultUser: true });
-    expect(result.form.errors[0]?.message).toContain('could not be checked');
-  });
+  it.each([true, false])(
+    'an unreachable CRM: the new credentials are saved unverified, never reverted; the checkbox as the admin left it (%s)',
+    async (wanted) => {
+      const result = await saveSettings(plugin, {
+        previous: { ...saved, defaultUser: !wanted },
+        submitted: { ...saved, token: 'new-token-456', defaultUser: wanted },
+        validate: unreachable,
+      });
+      expect(result.credentials).toBe('unverified');
+      expect(result.settings).toMatchObject({ token: 'new-token-456', defaultUser: wanted });
+      expect(result.form.checkboxes.defaultUser).toMatchObject({ checked: wanted, enabled: true });
+      expect(result.form.errors).toEqual([]);
+      expect(result.form.warnings.join(' ')).toContain('could not be checked');
+      expect(result.form.warnings.join(' ')).toContain('saved unverified');
+    },
+  );
 
   it('an empty credential: no live check, the checkbox is disabled and says what to fill in', async () => {
     let called = false;

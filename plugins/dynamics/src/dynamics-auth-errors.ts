@@ -23,6 +23,12 @@ function aadDescription(error: AuthError): string {
   return withoutTrace.length > 300 ? `${withoutTrace.slice(0, 300)}…` : withoutTrace;
 }
 
+/**
+ * AADSTS codes that say "try again later", not "these credentials are wrong": AADSTS90033 (a
+ * transient error) and AADSTS50196 (a request loop: Entra throttling the client).
+ */
+const transientAadCodes = new Set(['90033', '50196']);
+
 /** The AADSTS number of a server error: msal keeps the first of `error_codes` (a number on the wire). */
 function aadCode(error: ServerError): string {
   if (error.errorNo !== undefined && error.errorNo !== null) return String(error.errorNo);
@@ -36,7 +42,10 @@ export function tokenErrorToCrmError(error: unknown, credentials: DynamicsCreden
     const code = aadCode(error);
     const description = aadDescription(error);
     const common = { pluginId, status: error.status, cause };
-    if (error.status === 429 || code === '50196') {
+    // msal-node remembers a 429 or 5xx and, until its throttle time ends, refuses that client's
+    // token requests itself with a ServerError that has no HTTP status: an outage, never a refusal.
+    const throttledByMsal = error.status === undefined || error.status === null;
+    if (error.status === 429 || transientAadCodes.has(code) || throttledByMsal) {
       return new RateLimitedError(
         `dynamics: Microsoft Entra ID is throttling token requests for application ${clientId} (${description}). They are retried automatically.`,
         common,

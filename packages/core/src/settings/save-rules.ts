@@ -93,20 +93,27 @@ export async function saveSettings<TSchema extends PluginSettingsSchema>(
       warnings.push(...check.warnings);
     } catch (error) {
       if (!isCrmConnectError(error)) throw error;
-      const unreachable = error.retryable;
-      credentials = unreachable ? 'unverified' : 'invalid';
-      for (const group of groups) {
-        // Nothing saved before: the field's schema default (an authority host), never a hole in the settings.
-        for (const field of group.fields)
-          candidate[field] = previous?.[field] ?? defaultOf(definition, field);
-        errors.push({
-          path: group.id,
-          message: unreachable
-            ? `${group.label} could not be checked (${error.message}); the previous values were kept. Save again when the CRM is reachable.`
-            : `${group.label}: ${error.message} The previous values were restored.`,
-        });
+      if (error.retryable) {
+        // The CRM (or its token endpoint) could not answer: nothing says these credentials are
+        // wrong, so they are kept as typed, unverified, and used; reverting valid credentials on a
+        // passing outage would be worse. The next write, or the next save, checks them.
+        credentials = 'unverified';
+        warnings.push(
+          `${joinLabels(groups)} could not be checked (${error.message}); they were saved unverified. Save again when the CRM is reachable to check them.`,
+        );
+      } else {
+        credentials = 'invalid';
+        for (const group of groups) {
+          // Nothing saved before: the field's schema default (an authority host), never a hole in the settings.
+          for (const field of group.fields)
+            candidate[field] = previous?.[field] ?? defaultOf(definition, field);
+          errors.push({
+            path: group.id,
+            message: `${group.label}: ${error.message} The previous values were restored.`,
+          });
+        }
+        defaultUserWanted = false;
       }
-      defaultUserWanted = unreachable ? previous?.defaultUser === true : false;
     }
   }
 
@@ -305,6 +312,10 @@ function missingLabels<TSettings>(
     .filter((group) => !isComplete(group, candidate))
     .map((group) => group.label)
     .join(' and ');
+}
+
+function joinLabels<TSettings>(groups: readonly CredentialGroup<TSettings>[]): string {
+  return groups.map((group) => group.label).join(' and ');
 }
 
 function combine(first: Availability, second: Availability | undefined): Availability {
