@@ -88,7 +88,15 @@ export const salesforceSettingsSchema = z.object({
     'Connected app Consumer Key (client id)',
   ),
   clientSecret: optionalText(
-    z.string().trim().min(8, 'must be the connected app’s Consumer Secret'),
+    // Consumer Secrets are 64 hexadecimal characters (19 digits on older apps): a shorter value is
+    // a typo, and too short to be redacted reliably wherever it might be echoed.
+    z
+      .string()
+      .trim()
+      .min(
+        16,
+        'must be the connected app’s Consumer Secret (Setup › App Manager › your app › View › Manage Consumer Details)',
+      ),
   ).describe('Connected app Consumer Secret (client secret)'),
   adminConnections: z
     .preprocess(

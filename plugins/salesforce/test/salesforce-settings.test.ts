@@ -235,3 +235,11 @@ describe('salesforce save rules: the default-user checkbox follows the linked ad
     expect(String((error as Error).message)).toContain('the org ID, the My Domain login URL');
   });
 });
+
+describe('salesforce secrets too short to be real', () => {
+  it.each(['abc', 'secret12', '123456789012345'])('refuses the Consumer Secret %j', (secret) => {
+    const parsed = salesforceSettingsSchema.safeParse({ clientSecret: secret });
+    expect(parsed.success).toBe(false);
+    expect(JSON.stringify(parsed.error?.issues)).toContain('Consumer Secret');
+  });
+});

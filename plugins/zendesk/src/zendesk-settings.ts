@@ -68,7 +68,17 @@ export const zendeskSettingsSchema = z.object({
   /** OAuth mode: the client's "Identifier" (not its numeric id). */
   oauthClientId: optionalText(z.string().trim().max(255)).describe('OAuth client identifier'),
   /** OAuth mode: the client's "Secret", shown once when the client is created. */
-  oauthClientSecret: optionalText(z.string().trim().max(1024)).describe('OAuth client secret'),
+  oauthClientSecret: optionalText(
+    z
+      .string()
+      .trim()
+      .max(1024)
+      // Zendesk generates 64-character secrets; anything this short is a typo, and too short to redact safely.
+      .regex(
+        /^\S{16,}$/,
+        'must be the OAuth client’s Secret, shown once when the client is created (Admin Center › Apps and integrations › APIs › OAuth Clients)',
+      ),
+  ).describe('OAuth client secret'),
   /** A ticket field (its numeric id) that receives the interaction id so agents see it. Default none: the id goes to `external_id` only. */
   interactionFieldId: z
     .preprocess(

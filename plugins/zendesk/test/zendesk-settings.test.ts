@@ -1,7 +1,12 @@
 import { SECRET_MASK, saveSettings } from '@crm-connect/core';
 import { useHarness } from '@crm-connect/testkit';
 import { describe, expect, it } from 'vitest';
-import { type ZendeskSettings, type ZendeskSettingsInput, zendeskCapabilities } from '../src/index.js';
+import {
+  type ZendeskSettings,
+  type ZendeskSettingsInput,
+  zendeskCapabilities,
+  zendeskSettingsSchema,
+} from '../src/index.js';
 import {
   anonymousUser,
   apiToken,
@@ -263,5 +268,18 @@ describe('zendesk save rules, OAuth client credentials mode', () => {
     expect(result.form.errors[0]?.path).toBe('oauthClient');
     expect(result.form.errors[0]?.message).toContain('invalid_client');
     expect(result.form.errors[0]?.message).toContain('OAuth clients');
+  });
+});
+
+describe('zendesk secrets too short to be real', () => {
+  it.each(['abc', 'short-secret', ' 0123456789abcde '])('refuses the OAuth client secret %j', (secret) => {
+    const parsed = zendeskSettingsSchema.safeParse({
+      subdomain: 'acme',
+      authMode: 'oauthClientCredentials',
+      oauthClientId: 'crm_connect',
+      oauthClientSecret: secret,
+    });
+    expect(parsed.success).toBe(false);
+    expect(JSON.stringify(parsed.error?.issues)).toContain('OAuth Clients');
   });
 });
