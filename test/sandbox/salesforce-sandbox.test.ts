@@ -59,6 +59,8 @@ const person = (key: string) => {
 const passwords: Record<string, string> = {
   'ada.admin@acme.test': 'sandbox-ada-7Kq2',
   'integration@acme.test': 'sandbox-ivy-2Hw6',
+  'alex.agent@acme.test': 'sandbox-alex-3Vm8',
+  'olga.other@acme.test': 'sandbox-olga-9Xr4',
 };
 
 interface BrowserAnswer {
@@ -116,19 +118,22 @@ async function signIn(authorizeUrl: string, username: string, password: string, 
 
 /** Links an admin as a platform does: start, the admin signs in, complete with the callback; the settings to save. */
 async function link(settings: SalesforceSettingsInput, email: string): Promise<SalesforceSettingsInput> {
+  return (await linkResult(settings, email)).settings;
+}
+
+async function linkResult(settings: SalesforceSettingsInput, email: string) {
   const started = plugin.admin.start(settings, { redirectUri });
   const answer = await signIn(started.url, email, passwords[email] ?? '');
   expect(answer.status).toBe(302);
   const callback = new URL(answer.location ?? '');
   expect(`${callback.origin}${callback.pathname}`).toBe(redirectUri);
-  const result = await plugin.admin.complete(settings, {
+  return plugin.admin.complete(settings, {
     callback: callback.searchParams,
     state: started.state,
     codeVerifier: started.codeVerifier,
     redirectUri,
     context: context(),
   });
-  return result.settings;
 }
 
 const linkedAdmin = () => link(salesforceSandboxSettings(sandbox), 'ada.admin@acme.test');
@@ -169,6 +174,8 @@ describe('salesforce sandbox: linking an admin and checking credentials', () => 
       ['oauth.login', 302],
       ['oauth.token', 200],
       ['identity', 200],
+      // The linked user's rights, read without writing anything.
+      ['query', 200],
     ]);
     // jsforce sent the PKCE verifier with the code; the sandbox checked it against the challenge.
     expect(sandbox.log.entries()[2]?.body).toMatchObject({
@@ -180,6 +187,28 @@ describe('salesforce sandbox: linking an admin and checking credentials', () => 
     const check = await connectorFor(plugin, settings).validateCredentials();
     expect(check.connectionUser).toMatchObject({ id: admin.id, email: 'ada.admin@acme.test', role: 'admin' });
     expect(check.warnings).toEqual([expect.stringContaining('Only one Salesforce admin is linked')]);
+  });
+
+  it('a Standard User is refused as an admin, naming the rights they lack; nothing stored, their grant revoked', async () => {
+    const alex = person('agent');
+    const error = await failure(linkResult(salesforceSandboxSettings(sandbox), alex.email));
+    expect(error).toMatchObject({
+      code: 'permission_denied',
+      missing: ['Modify All Data', 'View All Users', 'Transfer Cases'],
+    });
+    expect(error.message).toContain('Setup › Permission Sets');
+    expect(await tokenStore.get({ orgId: sandbox.seed.credentials.orgId, userId: alex.id })).toBeUndefined();
+    const grants = sandbox.store.refreshTokens.filter((token) => token.userId === alex.id);
+    expect(grants.map((grant) => grant.revoked)).toEqual([true]);
+    // Nothing was written in the org.
+    expect(sandbox.store.cases.count() + sandbox.store.contacts.count()).toBe(0);
+  });
+
+  it("Ada (a person's account) links with a warning; Ivy (an integration user) without one", async () => {
+    const ada = await linkResult(salesforceSandboxSettings(sandbox), 'ada.admin@acme.test');
+    expect(ada.warnings).toEqual([expect.stringContaining("looks like a person's own account")]);
+    const ivy = await linkResult(ada.settings, 'integration@acme.test');
+    expect(ivy.warnings).toEqual([]);
   });
 
   it('the code is bound to the PKCE challenge: another verifier is invalid_grant, and the code is single-use', async () => {
@@ -427,5 +456,111 @@ describe('salesforce sandbox: failover and limits', () => {
     expect(owners).toEqual([person('agent').id, person('agent').id, person('admin').id]);
     expect(sandbox.store.cases.count()).toBe(3);
     expect(sandbox.store.caseComments.count()).toBe(2);
+  });
+});
+
+describe('salesforce sandbox: a create never changes an existing Case', () => {
+  it('a late chat.started on another worker (no link): the agent keeps the Case, its text is untouched, audited as existing with the real owner', async () => {
+    const agent = person('agent');
+    const settings = { ...(await linkedAdmin()), defaultUser: true };
+    const event = chatStarted();
+    const workerA = connectorFor(plugin, settings);
+    expect(await workerA.handle(event)).toMatchObject({
+      outcome: 'created',
+      owner: { id: person('admin').id },
+    });
+    await workerA.handle(agentAssigned(event.interactionId, agent.email));
+    const before = { ...caseOf(event.interactionId) };
+    expect(before.OwnerId).toBe(agent.id);
+
+    // The same opening event, redelivered late to a worker that shares no record links.
+    const workerB = connectorFor(plugin, settings);
+    const late = await workerB.handle({ ...event, firstMessage: 'A different first message' });
+    expect(late).toMatchObject({ outcome: 'existing', recordId: before.Id, owner: { id: agent.id } });
+    expect(caseOf(event.interactionId)).toEqual(before);
+    expect(sandbox.store.cases.count()).toBe(1);
+    // Still one composite request for the create.
+    expect(
+      sandbox.log.entries().filter((entry) => entry.route === 'composite' && entry.principal !== undefined),
+    ).toHaveLength(2);
+  });
+});
+
+describe('salesforce sandbox: the default user is the admin who writes', () => {
+  it('Ada revoked after a first write: Ivy writes the next Case, owns it, and the audit names Ivy', async () => {
+    const settings = await link(await linkedAdmin(), 'integration@acme.test');
+    const sf = connectorFor(plugin, { ...settings, defaultUser: true });
+    const ada = person('admin');
+    const ivy = person('integrationUser');
+    const first = chatStarted();
+    expect(await sf.handle(first)).toMatchObject({ owner: { id: ada.id }, performer: { id: ada.id } });
+
+    sandbox.revokeCredential('tokens:ada.admin@acme.test');
+    const second = chatStarted();
+    const audit = await sf.handle(second);
+    expect(caseOf(second.interactionId)).toMatchObject({ OwnerId: ivy.id, CreatedById: ivy.id });
+    expect(audit).toMatchObject({
+      outcome: 'created',
+      reason: 'default-user',
+      owner: { id: ivy.id },
+      performer: { id: ivy.id },
+    });
+    // The default user is now Ivy for the next decision too.
+    const third = chatStarted();
+    expect(await sf.handle(third)).toMatchObject({ owner: { id: ivy.id }, performer: { id: ivy.id } });
+    expect(caseOf(third.interactionId)).toMatchObject({ OwnerId: ivy.id, CreatedById: ivy.id });
+  });
+});
+
+describe('salesforce sandbox: notes exactly once', () => {
+  it('a CaseComment whose answer was lost: the redelivered end of the interaction finds it and writes nothing', async () => {
+    const sf = await connector();
+    const event = chatStarted();
+    await sf.handle(event);
+    const fault = sandbox.faults.inject({ kind: 'drop', when: 'after-handling', route: 'sobjects.create' });
+    const ended = interactionEnded(event.interactionId);
+    const audit = await deliver(sf, ended);
+    expect(fault.applied()).toBe(1);
+    expect(audit).toMatchObject({ operation: 'add-note', outcome: 'existing', reason: 'already-written' });
+    expect(commentsOf(caseOf(event.interactionId).Id)).toHaveLength(1);
+  });
+
+  it('a long note found partly written (a Case found on the CRM): only the missing Tasks are written', async () => {
+    const settings = { ...(await linkedAdmin()), defaultUser: true };
+    const event = chatStarted();
+    await connectorFor(plugin, settings).handle(event);
+    const ended = {
+      ...interactionEnded(event.interactionId),
+      transcript: Array.from({ length: 2_500 }, (_, index) => `Customer: line ${index}`).join('\n'),
+    };
+    // The first delivery writes the Tasks; then one is lost, as if that request had never landed.
+    await connectorFor(plugin, settings).handle(ended);
+    const record = caseOf(event.interactionId);
+    const tasks = () => sandbox.store.tasks.filter((task) => task.WhatId === record.Id);
+    const written = tasks();
+    expect(written.length).toBeGreaterThan(1);
+    const lost = written[1];
+    if (lost === undefined) throw new Error('no second part');
+    sandbox.store.tasks.delete(lost.id);
+
+    // A worker with no link finds the Case on the CRM, so the note may exist: it writes only part 2.
+    const audit = await connectorFor(plugin, settings).handle(ended);
+    expect(audit).toMatchObject({ outcome: 'updated' });
+    expect(
+      tasks()
+        .map((task) => task.Subject)
+        .sort(),
+    ).toEqual(written.map((task) => task.Subject).sort());
+    expect(
+      tasks()
+        .map((task) => task.Description)
+        .join('').length,
+    ).toBe(written.map((task) => task.Description).join('').length);
+    // Everything there: nothing more is written.
+    expect(await connectorFor(plugin, settings).handle(ended)).toMatchObject({
+      outcome: 'existing',
+      reason: 'already-written',
+    });
+    expect(tasks()).toHaveLength(written.length);
   });
 });

@@ -1,6 +1,7 @@
 import { describeError, UsageError } from './cli-error.js';
 import { demoCommand, demoHelp } from './commands/demo.js';
 import { salesforceLinkCommand, salesforceLinkHelp } from './commands/salesforce-link.js';
+import { salesforceStatusCommand, salesforceStatusHelp } from './commands/salesforce-status.js';
 import { sandboxCommand, sandboxHelp } from './commands/sandbox.js';
 import { validateCommand, validateHelp } from './commands/validate.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
@@ -32,6 +33,11 @@ export const commands: Record<string, Command> = {
     summary: 'link a Salesforce admin (OAuth with PKCE) from the terminal',
     help: salesforceLinkHelp,
     run: salesforceLinkCommand,
+  },
+  'salesforce status': {
+    summary: 'check every linked Salesforce admin (active, revoked, deactivated, missing rights)',
+    help: salesforceStatusHelp,
+    run: salesforceStatusCommand,
   },
 };
 

@@ -91,6 +91,24 @@ describe('crm-connect salesforce link', () => {
         active: true,
         user_type: 'STANDARD',
       });
+    // The admin's rights, read without writing anything.
+    nock(origin)
+      .get('/services/data/v62.0/query')
+      .query((query) => String(query.q).endsWith('FROM UserPermissionAccess'))
+      .matchHeader('authorization', `Bearer ${accessToken}`)
+      .reply(200, {
+        totalSize: 1,
+        done: true,
+        records: [
+          {
+            attributes: { type: 'UserPermissionAccess' },
+            PermissionsApiEnabled: true,
+            PermissionsModifyAllData: true,
+            PermissionsViewAllUsers: true,
+            PermissionsTransferAnyCase: true,
+          },
+        ],
+      });
 
     const terminal = memoryIo({ env: { CRM_CONNECT_CLIENT_SECRET: clientSecret } });
     const linking = run(
@@ -113,6 +131,8 @@ describe('crm-connect salesforce link', () => {
     // jsforce sends base64url of 128 random bytes (171 characters).
     expect(exchange.code_verifier).toMatch(/^[\w-]{43,}$/);
     expect(terminal.out()).toContain('✔ Linked ada.admin@acme.com');
+    // Ada's own account: linked, with the advice to prefer an integration user.
+    expect(terminal.out()).toContain("⚠ ada.admin@acme.com looks like a person's own account");
 
     const saved = JSON.parse(await readFile(config, 'utf8'));
     expect(saved.adminConnections).toEqual([expect.objectContaining({ userId: adminId, status: 'active' })]);

@@ -9,6 +9,7 @@ import type {
   SandboxCrmOptions,
   Secret,
   StoredRecord,
+  StoredUser,
 } from './sandbox-crm.js';
 import { countByInteraction, repeatedNotes } from './store-figures.js';
 
@@ -27,11 +28,14 @@ export interface CrmWiring<TSandbox extends Sandbox<unknown, SandboxSeed>, TPlug
   /** Every record the store holds, with the interaction it names. */
   records(sandbox: TSandbox): StoredRecord[];
   notes(sandbox: TSandbox): RecordNote[];
+  /** The CRM's users (not its customers), from the store. */
+  users(sandbox: TSandbox): StoredUser[];
   secrets(sandbox: TSandbox): Secret[];
   expireAccessTokens(sandbox: TSandbox): void;
   bareAuthorization(sandbox: TSandbox, adminTokens: readonly LinkedAdminToken[]): Promise<string>;
   createRoutes: readonly string[];
   tokenRoutes: readonly string[];
+  noteRoutes: readonly string[];
   rateLimitRetryable: boolean;
 }
 
@@ -59,11 +63,15 @@ export function defineSandboxCrm<TSandbox extends Sandbox<unknown, SandboxSeed>,
           settings,
           createRoutes: wiring.createRoutes,
           tokenRoutes: wiring.tokenRoutes,
+          noteRoutes: wiring.noteRoutes,
           rateLimitRetryable: wiring.rateLimitRetryable,
           recordsFor: (interactionId) =>
             wiring.records(sandbox).filter((record) => record.interactionId === interactionId),
           recordCounts: () => countByInteraction(wiring.records(sandbox)),
           duplicateNotes: () => repeatedNotes(wiring.notes(sandbox)),
+          records: () => wiring.records(sandbox),
+          notes: () => wiring.notes(sandbox),
+          users: () => wiring.users(sandbox),
           secrets: () => wiring.secrets(sandbox),
           expireAccessTokens: () => wiring.expireAccessTokens(sandbox),
           bareAuthorization: async () => wiring.bareAuthorization(sandbox, await tokenStore.entries()),

@@ -28,6 +28,12 @@ export const dynamicsCrm = defineSandboxCrm({
     sandbox.store.annotations
       .all()
       .map((note) => ({ recordId: note._objectid_value, text: note.notetext ?? '' })),
+  users: (sandbox) =>
+    sandbox.store.systemUsers.all().map((user) => ({
+      id: user.systemuserid,
+      email: user.internalemailaddress?.toLowerCase() ?? undefined,
+      active: !user.isdisabled,
+    })),
   secrets: (sandbox) => [
     { kind: 'client secret', value: sandbox.seed.credentials.clientSecret },
     { kind: 'client secret', value: sandbox.seed.credentials.unlinkedClientSecret },
@@ -46,5 +52,6 @@ export const dynamicsCrm = defineSandboxCrm({
   },
   createRoutes: ['incidents.create'],
   tokenRoutes: ['oauth.token'],
+  noteRoutes: ['annotations.create'],
   rateLimitRetryable: true,
 });

@@ -12,6 +12,7 @@ export type {
   SandboxCrmOptions,
   Secret,
   StoredRecord,
+  StoredUser,
 } from './sandbox-crm.js';
 export { sandboxCrm, sandboxCrms } from './sandbox-crms.js';
 export { seededRandom } from './seeded-random.js';

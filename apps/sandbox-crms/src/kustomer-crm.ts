@@ -20,6 +20,12 @@ export const kustomerCrm = defineSandboxCrm({
     })),
   notes: (sandbox) =>
     sandbox.store.notes.all().map((note) => ({ recordId: note.conversationId, text: note.body })),
+  users: (sandbox) =>
+    sandbox.store.users.all().map((user) => ({
+      id: user.id,
+      email: user.email?.toLowerCase() ?? undefined,
+      active: !user.deleted,
+    })),
   secrets: (sandbox) => [
     { kind: 'API key', value: sandbox.seed.credentials.apiKey },
     { kind: 'API key', value: sandbox.seed.credentials.limitedApiKey },
@@ -31,5 +37,6 @@ export const kustomerCrm = defineSandboxCrm({
   createRoutes: ['conversations.create'],
   // An API key: no token endpoint at all.
   tokenRoutes: [],
+  noteRoutes: ['notes.create'],
   rateLimitRetryable: true,
 });

@@ -32,6 +32,12 @@ export const salesforceCrm = defineSandboxCrm({
       .all()
       .map((task) => ({ recordId: task.WhatId ?? '', text: task.Description ?? '' })),
   ],
+  users: (sandbox) =>
+    sandbox.store.users.all().map((user) => ({
+      id: user.Id,
+      email: user.Email.toLowerCase(),
+      active: user.IsActive,
+    })),
   secrets: (sandbox) => {
     const { store } = sandbox;
     return [
@@ -60,5 +66,7 @@ export const salesforceCrm = defineSandboxCrm({
   },
   createRoutes: ['composite'],
   tokenRoutes: ['oauth.token'],
+  // A CaseComment (POST …/sobjects/CaseComment), or Tasks in one collection request when too long for one.
+  noteRoutes: ['sobjects.create', 'composite.sobjects.create'],
   rateLimitRetryable: false,
 });

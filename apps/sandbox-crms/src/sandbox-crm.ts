@@ -37,6 +37,16 @@ export interface RecordNote {
   text: string;
 }
 
+/** A CRM user as the sandbox's store holds them, to check owners against. */
+export interface StoredUser {
+  /** The id records name as their owner. */
+  id: string;
+  /** Lowercased; `undefined` for a user without one (a Dynamics application user). */
+  email: string | undefined;
+  /** False once suspended, deactivated, disabled or deleted. */
+  active: boolean;
+}
+
 /** A secret and what it is, so a leak can be named without printing it. */
 export interface Secret {
   kind: string;
@@ -59,6 +69,11 @@ export interface RunningSandboxCrm {
   /** Route names of the token endpoint the plugin uses; none for an API key (Kustomer). */
   tokenRoutes: readonly string[];
   /**
+   * Route names of the requests that write a note or comment (some also carry other writes: a
+   * Zendesk comment is a ticket update), where a fault on notes aims.
+   */
+  noteRoutes: readonly string[];
+  /**
    * Whether the CRM's rate-limit answer means "try again shortly" (a 429 with Retry-After).
    * Salesforce answers an exhausted daily allocation with 403 REQUEST_LIMIT_EXCEEDED, which no
    * client should retry blindly.
@@ -70,6 +85,12 @@ export interface RunningSandboxCrm {
   recordCounts(): Map<string, number>;
   /** Notes and comments written twice: the same text on the same record more than once. */
   duplicateNotes(): number;
+  /** Every record the store holds, with the interaction it names and its owner now. */
+  records(): StoredRecord[];
+  /** Every note and comment the store holds, with its record. */
+  notes(): RecordNote[];
+  /** The CRM's users (agents, admins, application and API-key users; not customers), from the store. */
+  users(): StoredUser[];
   /** Every secret the sandbox knows of: seeded credentials and every token it issued so far. */
   secrets(): Secret[];
   /** Makes every access token the sandbox issued stop working, so the plugin must get a new one. Throws for an API key. */

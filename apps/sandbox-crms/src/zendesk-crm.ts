@@ -31,6 +31,14 @@ export const zendeskCrm = defineSandboxCrm({
     sandbox.store.comments
       .all()
       .map((comment) => ({ recordId: String(comment.ticket_id), text: comment.body })),
+  users: (sandbox) =>
+    sandbox.store.users
+      .filter((user) => user.role !== 'end-user')
+      .map((user) => ({
+        id: String(user.id),
+        email: user.email?.toLowerCase() ?? undefined,
+        active: user.active && !user.suspended,
+      })),
   secrets: (sandbox) => {
     const { credentials } = sandbox.seed;
     return [
@@ -49,5 +57,7 @@ export const zendeskCrm = defineSandboxCrm({
     `Basic ${basicCredential(adminEmail(sandbox), sandbox.seed.credentials.apiToken)}`,
   createRoutes: ['tickets.create'],
   tokenRoutes: ['oauth.token'],
+  // A comment is a ticket update (so is an owner change).
+  noteRoutes: ['tickets.update'],
   rateLimitRetryable: true,
 });

@@ -63,6 +63,34 @@ describe.each(crmIds)('%s against its sandbox', (id) => {
     expect(crm().duplicateNotes()).toBe(0);
   });
 
+  it('reads the owner, the notes and the users back from the store; notes go through its note routes', async () => {
+    const interactionId = `wiring-${id}-assigned`;
+    const target = connector(crm());
+    const assigned = demoSteps.find((step) => step.label === 'chat later assigned to an agent');
+    const before = crm().sandbox.log.entries().length;
+    for (const event of assigned?.events(interactionId) ?? []) await target.handle(event);
+    const users = crm().users();
+    const byEmail = (email: string) => users.find((user) => user.email === email);
+    expect(byEmail('alex.agent@acme.test')?.active).toBe(true);
+    expect(byEmail('gus.gone@acme.test')?.active).toBe(false);
+    expect(users.some((user) => user.email?.startsWith('jane'))).toBe(false);
+    const [record, ...others] = crm()
+      .records()
+      .filter((candidate) => candidate.interactionId === interactionId);
+    expect(others).toEqual([]);
+    expect(record?.ownerId).toBe(byEmail('alex.agent@acme.test')?.id);
+    // The transcript's note, once (a Zendesk ticket's first comment and a Kustomer conversation's first note hold the opening text).
+    const transcript = crm()
+      .notes()
+      .filter((note) => note.recordId === record?.id && note.text.includes('let me check your order'));
+    expect(transcript).toHaveLength(1);
+    const routes = crm()
+      .sandbox.log.entries()
+      .slice(before)
+      .map((entry) => entry.route);
+    expect(routes.some((route) => route !== undefined && crm().noteRoutes.includes(route))).toBe(true);
+  });
+
   it('gives a bare client a credential the sandbox knows as a secret', async () => {
     const authorization = await crm().bareAuthorization();
     const credential = authorization.replace(/^(Basic|Bearer) /, '');

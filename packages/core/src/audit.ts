@@ -41,7 +41,11 @@ export interface AuditEvent {
   owner?: { id: string; name?: string | undefined } | undefined;
   reason: AuditReason;
   agentStatus?: AgentStatus | undefined;
-  performerReason?: PerformerReason | undefined;
+  /**
+   * Why the performer is who it is: the actor rule's reason, or `connection-user-fallback` when the
+   * plugin reports that the decided performer could not write and the connection's user did.
+   */
+  performerReason?: PerformerReason | 'connection-user-fallback' | undefined;
   /** HTTP attempts the write took, retries included. */
   attempts: number;
   outcome: AuditOutcome;

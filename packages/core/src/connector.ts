@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { type ActorDecision, type AgentMatch, type OwnerReason, resolveActor } from './actor-resolution.js';
+import {
+  type ActorDecision,
+  type AgentMatch,
+  type OwnerReason,
+  type PerformerReason,
+  resolveActor,
+} from './actor-resolution.js';
 import { createAgentDirectory } from './agent-directory.js';
 import { type AuditEvent, type AuditSink, createRedactingAuditSink } from './audit.js';
 import {
@@ -22,6 +28,7 @@ import type { RetryOptions } from './http/http-client.js';
 import { type RateBudgetRegistry, sharedRateBudgets } from './http/rate-budget.js';
 import { createRedactingLogger, type Logger, silentLogger } from './logging.js';
 import type {
+  AddNoteResult,
   CredentialCheck,
   CrmConnection,
   CrmPlugin,
@@ -95,6 +102,8 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
     maxEntries: options.agentCache?.maxEntries,
   });
   const links = options.recordLinks ?? createMemoryRecordLinkStore();
+  /** The HTTP layer's per-attempt deadline: how long a write the client gave up on may still take to land. */
+  const timeoutMs = options.http?.timeoutMs ?? 30_000;
   const random = options.random ?? Math.random;
   const defaultUserEnabled = settings.defaultUser;
   const alwaysUseAdmin = capabilities.alwaysUseAdmin && settings.alwaysUseAdmin;
@@ -196,11 +205,10 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
     return emit({
       ...base,
       recordId: result.ticket.id,
-      performer: summary(result.performer ?? performer),
+      ...performedBy(performer, decision.performerReason, result.performer),
       owner: actualOwner === undefined ? undefined : summary(actualOwner),
       reason,
       agentStatus: decision.agentStatus,
-      performerReason: decision.performerReason,
       attempts: result.attempts,
       outcome: result.created ? 'created' : 'existing',
     });
@@ -262,11 +270,10 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
     return emit({
       ...base,
       recordId: ticket.id,
-      performer: summary(decision.performer),
+      ...performedBy(decision.performer, decision.performerReason, result.performer),
       owner: summary(decision.owner),
       reason: decision.reason,
       agentStatus: decision.agentStatus,
-      performerReason: decision.performerReason,
       attempts: result.attempts,
       outcome: 'updated',
     });
@@ -300,21 +307,34 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
       agentStatus: decision.agentStatus,
       performerReason: decision.performerReason,
     };
-    if (known === 'written')
+    if (known?.status === 'written')
       return emit({ ...written, reason: 'already-written', attempts: 0, outcome: 'existing' });
+    // A write that failed moments ago (a timeout) may still be landing: a lookup now would miss it
+    // and the note would be written twice. Give the CRM as long again as the timeout first.
+    if (known?.status === 'pending') await settle(known.at + timeoutMs - Date.now());
     // Marked before the write: if its answer is lost, the redelivery knows to look before writing again.
-    await links.setNoteState(plugin.id, event.interactionId, noteKey, 'pending');
-    const result = await connection.addNote({
-      interactionId: event.interactionId,
-      ticket,
-      body,
-      performer: decision.performer,
-      idempotencyKey: noteKey,
-      mayExist: known === 'pending' || !link.createdHere,
-    });
-    await links.setNoteState(plugin.id, event.interactionId, noteKey, 'written');
+    await links.setNoteState(plugin.id, event.interactionId, noteKey, { status: 'pending', at: Date.now() });
+    let result: AddNoteResult;
+    try {
+      result = await connection.addNote({
+        interactionId: event.interactionId,
+        ticket,
+        body,
+        performer: decision.performer,
+        idempotencyKey: noteKey,
+        mayExist: known?.status === 'pending' || !link.createdHere,
+      });
+    } catch (error) {
+      await links.setNoteState(plugin.id, event.interactionId, noteKey, {
+        status: 'pending',
+        at: Date.now(),
+      });
+      throw error;
+    }
+    await links.setNoteState(plugin.id, event.interactionId, noteKey, { status: 'written' });
     return emit({
       ...written,
+      ...performedBy(decision.performer, decision.performerReason, result.performer),
       reason: result.written ? decision.reason : 'already-written',
       attempts: result.attempts,
       outcome: result.written ? 'updated' : 'existing',
@@ -380,6 +400,23 @@ export function idempotencyKey(interactionId: string, operation: string, content
   const suffix =
     content === undefined ? '' : `:${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
   return `crm-connect:${interactionId}:${operation}${suffix}`;
+}
+
+/** Waits `ms` (nothing when it is not positive). */
+function settle(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+/** The performer the audit names: the decided one, unless the plugin reports that another made the write. */
+function performedBy(
+  decided: CrmUser,
+  reason: PerformerReason,
+  reported: CrmUser | undefined,
+): Pick<AuditEvent, 'performer' | 'performerReason'> {
+  if (reported === undefined || reported.id === decided.id) {
+    return { performer: summary(decided), performerReason: reason };
+  }
+  return { performer: summary(reported), performerReason: 'connection-user-fallback' };
 }
 
 function summary(user: CrmUser): { id: string; name?: string | undefined } {

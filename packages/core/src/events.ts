@@ -41,6 +41,13 @@ export const endUserSchema = z
       // turns every lone surrogate into U+FFFD, so two different ids would find the same customer.
       .refine((value) => !/\p{Surrogate}/u.test(value), 'must be well-formed text (no lone UTF-16 surrogate)')
       .optional(),
+    /**
+     * True when the platform verified who the end user is (signed in: a messaging JWT, a help-center
+     * session), so `externalId` and `email` are theirs, not something they typed. A plugin may then
+     * attach the external id to the CRM contact found by that email; unverified, an external id only
+     * finds the contact that already carries it, and is never written onto one found by email.
+     */
+    verified: z.boolean().optional(),
   })
   .refine((user) => user.email || user.phone || user.externalId || user.name, {
     message: 'needs at least one of name, email, phone or externalId',

@@ -74,7 +74,7 @@ export interface CreateTicketResult {
    * whose owner the CRM did not return): the audit then names no owner rather than a wrong one.
    */
   owner?: CrmUser | undefined;
-  /** Who made the write, when it is not `input.performer` (a failover to another identity). */
+  /** Who made the write, when it is not `input.performer` (a failover to another identity, an agent without a session). */
   performer?: CrmUser | undefined;
 }
 
@@ -110,6 +110,11 @@ export interface AddNoteResult extends WriteResult {
 
 export interface WriteResult {
   attempts: number;
+  /**
+   * Who made the write, when it is not `input.performer`: the connection user, because the agent
+   * could not write as themselves (no session, their token or their access refused).
+   */
+  performer?: CrmUser | undefined;
 }
 
 /** What a plugin gets from the connector: shared machinery, never CRM-specific. */

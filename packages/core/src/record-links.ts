@@ -7,7 +7,7 @@ import type { TicketRef } from './plugin.js';
  *  - which CRM record the interaction opened, and whether a connector sharing this store created
  *    it (then every note written to it went through this store too);
  *  - each note written to it, by its idempotency key: `pending` from just before the write until
- *    the CRM confirmed it (an attempt may have landed), then `written`.
+ *    the CRM confirmed it (an attempt may have landed, or still be landing), then `written`.
  *
  * Share one store across every worker of a tenant (the default is one process's memory; a
  * database or Redis implementation makes the guarantees hold across processes). After a miss
@@ -30,8 +30,12 @@ export interface RecordLink {
   createdHere: boolean;
 }
 
-/** `pending`: a write was started and may have landed. `written`: the CRM confirmed it. */
-export type NoteState = 'pending' | 'written';
+/**
+ * `pending`: a write was started and may have landed; `at` is when its last attempt ended (or
+ * started, while it runs), in ms since the epoch, so a redelivery can give a write the CRM is
+ * still processing time to land before looking for it. `written`: the CRM confirmed it.
+ */
+export type NoteState = { status: 'pending'; at: number } | { status: 'written' };
 
 /** An in-memory store bounded to `maxEntries` links and note states (least recently used go first). Default 50,000. */
 export function createMemoryRecordLinkStore(maxEntries = 50_000): RecordLinkStore {

@@ -24,7 +24,7 @@ interface FakeRecord {
 }
 
 /** A CRM in memory: creates never change an existing record, notes can be looked up by key. */
-function fakeCrm(options: { loseNextNoteAnswer?: boolean; refuseOwner?: string } = {}) {
+function fakeCrm(options: { loseNextNoteAnswer?: boolean; refuseOwner?: string; landAfterMs?: number } = {}) {
   const records = new Map<string, FakeRecord>();
   const calls = { creates: 0, noteWrites: 0, noteLookups: 0, finds: 0 };
   let loseNextNoteAnswer = options.loseNextNoteAnswer ?? false;
@@ -78,6 +78,15 @@ function fakeCrm(options: { loseNextNoteAnswer?: boolean; refuseOwner?: string }
             return { attempts: 1, written: false };
         }
         calls.noteWrites += 1;
+        if (loseNextNoteAnswer && options.landAfterMs !== undefined) {
+          // The client gives up (timeout) while the CRM is still processing: the note lands later.
+          loseNextNoteAnswer = false;
+          setTimeout(
+            () => record.notes.push({ key: input.idempotencyKey, body: input.body }),
+            options.landAfterMs,
+          );
+          throw new TransportError('timed out after 50 ms', { pluginId: 'fake' });
+        }
         record.notes.push({ key: input.idempotencyKey, body: input.body });
         if (loseNextNoteAnswer) {
           loseNextNoteAnswer = false;
@@ -114,13 +123,14 @@ const ended = {
   transcript: 'Jane: hello\nAlex: hi',
 };
 
-function connectorOver(crm: ReturnType<typeof fakeCrm>, recordLinks?: RecordLinkStore) {
+function connectorOver(crm: ReturnType<typeof fakeCrm>, recordLinks?: RecordLinkStore, timeoutMs = 50) {
   const audit = createMemoryAuditSink();
   const connector = createConnector({
     plugin: crm.plugin,
     settings: { defaultUser: true },
     audit: audit.sink,
     recordLinks,
+    http: { timeoutMs },
   });
   return { connector, audit };
 }
@@ -191,6 +201,18 @@ describe('connector: delivery order and redelivery', () => {
     expect(audit).toMatchObject({ outcome: 'existing', reason: 'already-written' });
   });
 
+  it('a note whose write timed out is looked up only once the CRM has had as long again to land it', async () => {
+    const crm = fakeCrm({ loseNextNoteAnswer: true, landAfterMs: 30 });
+    const { connector } = connectorOver(crm, undefined, 50);
+    await connector.handle(chatStarted);
+    await expect(connector.handle(ended)).rejects.toMatchObject({ code: 'transport_failed' });
+    // Redelivered at once, while the first write is still landing.
+    const audit = await connector.handle(ended);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(crm.records.get('i-1')?.notes).toHaveLength(1);
+    expect(audit).toMatchObject({ outcome: 'existing', reason: 'already-written' });
+  });
+
   it('a note redelivered to a worker that found the record on the CRM is looked up first', async () => {
     const crm = fakeCrm();
     const workerA = connectorOver(crm);
@@ -222,6 +244,31 @@ describe('connector: delivery order and redelivery', () => {
     await connector.handle(ended);
     await connector.handle({ ...ended, transcript: 'Jane: one more thing' });
     expect(crm.records.get('i-1')?.notes).toHaveLength(2);
+  });
+
+  it('the audit names the user the plugin reports as having made the write, with the reason', async () => {
+    const crm = fakeCrm();
+    const original = crm.plugin.connect;
+    crm.plugin.connect = (settings, context) => {
+      const connection = original(settings, context);
+      return {
+        ...connection,
+        changeOwner: async (input) => ({ ...(await connection.changeOwner(input)), performer: admin }),
+        addNote: async (input) => ({ ...(await connection.addNote(input)), performer: admin }),
+      };
+    };
+    // The agent could write as themselves, so the rule picks them; the plugin reports the admin wrote.
+    crm.plugin.capabilities = () => ({ performsAsAgent: true, alwaysUseAdmin: false });
+    const { connector } = connectorOver(crm);
+    await connector.handle(chatStarted);
+    const assignment = await connector.handle(assigned);
+    const note = await connector.handle({ ...ended, agent: assigned.agent });
+    for (const audit of [assignment, note]) {
+      expect(audit).toMatchObject({
+        performer: { id: admin.id },
+        performerReason: 'connection-user-fallback',
+      });
+    }
   });
 
   it('an owner the CRM refuses falls back to the default user, decided by error code', async () => {

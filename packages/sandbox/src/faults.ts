@@ -55,6 +55,18 @@ export const faultSchema = z.discriminatedUnion('kind', [
     ...targetShape,
     when: z.enum(['before-handling', 'after-handling']).default('before-handling'),
   }),
+  /**
+   * The request is processed (a write is committed) and answered, but with a body that is not the
+   * CRM's documented shape: a proxy's page, an API change, another service behind the URL.
+   */
+  z.object({
+    kind: z.literal('malformed-answer'),
+    ...targetShape,
+    /** Sent instead of the route's body: JSON, or a string sent as text. Default `{}`. */
+    body: z.json().default({}),
+    /** The status sent; default the route's own (201 for a create). */
+    status: z.number().int().min(100).max(599).optional(),
+  }),
 ]);
 export type Fault = z.output<typeof faultSchema>;
 export type FaultInput = z.input<typeof faultSchema>;

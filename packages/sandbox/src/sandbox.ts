@@ -128,6 +128,8 @@ export function createSandbox<TStore, TSeed extends SandboxSeed>(
         return undefined;
       case 'drop':
         return fault.when === 'before-handling' ? { drop: true } : undefined;
+      case 'malformed-answer':
+        return undefined;
     }
   }
 
@@ -217,6 +219,7 @@ export function createSandbox<TStore, TSeed extends SandboxSeed>(
       response = dialect.notFound(request);
     }
     if (fault?.kind === 'drop' && fault.when === 'after-handling') return finish('drop');
+    if (fault?.kind === 'malformed-answer') return finish(malformed(response, fault));
     return finish(response);
   }
 
@@ -247,4 +250,15 @@ export function createSandbox<TStore, TSeed extends SandboxSeed>(
     revokeCredential: (name) => definition.revokeCredential(name),
     deactivateUser: (email) => definition.deactivateUser(email),
   };
+}
+
+/** The route's answer with its body replaced (and its status, if the fault names one); its content type follows the new body. */
+function malformed(
+  response: SandboxResponse,
+  fault: Extract<Fault, { kind: 'malformed-answer' }>,
+): SandboxResponse {
+  const headers = Object.fromEntries(
+    Object.entries(response.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'content-type'),
+  );
+  return { status: fault.status ?? response.status, headers, body: fault.body };
 }

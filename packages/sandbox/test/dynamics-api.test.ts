@@ -104,6 +104,46 @@ describe('dynamics sandbox: the Web API itself', () => {
     });
   });
 
+  it('a PATCH honours If-None-Match: * (never updates an existing case: 412) and If-Match (an etag or *)', async () => {
+    const headers = {
+      authorization: `Bearer ${await token()}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
+    const incidentid = '5e5e5e5e-2222-4333-8444-555555555555';
+    const created = await fetch(api('incidents'), {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ incidentid, title: 'Kept', customerid_contact: { lastname: 'Doe' } }),
+    });
+    expect(created.status).toBe(204);
+    const before = { ...sandbox.store.incidents.get(incidentid) };
+    // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api
+    const refused = await fetch(api(`incidents(${incidentid})`), {
+      method: 'PATCH',
+      headers: { ...headers, 'if-none-match': '*' },
+      body: JSON.stringify({ title: 'Overwritten' }),
+    });
+    expect(refused.status).toBe(412);
+    expect(await refused.json()).toEqual({
+      error: { code: '0x80040237', message: 'A record with matching key values already exists.' },
+    });
+    expect(sandbox.store.incidents.get(incidentid)).toEqual(before);
+    const stale = await fetch(api(`incidents(${incidentid})`), {
+      method: 'PATCH',
+      headers: { ...headers, 'if-match': 'W/"1"' },
+      body: JSON.stringify({ title: 'Stale' }),
+    });
+    expect(stale.status).toBe(412);
+    const current = await fetch(api(`incidents(${incidentid})`), {
+      method: 'PATCH',
+      headers: { ...headers, 'if-match': `W/"${before.versionnumber}"` },
+      body: JSON.stringify({ title: 'Updated' }),
+    });
+    expect(current.status).toBe(204);
+    expect(sandbox.store.incidents.get(incidentid)?.title).toBe('Updated');
+  });
+
   it('refuses unknown attributes and tokens: OData error bodies and an empty 401', async () => {
     const authorization = `Bearer ${await token()}`;
     const filtered = await fetch(api("systemusers?$filter=nickname eq 'x'"), { headers: { authorization } });

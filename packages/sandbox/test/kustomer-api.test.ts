@@ -119,6 +119,36 @@ describe('kustomer sandbox: conversations', () => {
       ((await users.json()) as { data: { attributes: { deleted: boolean } } }).data.attributes.deleted,
     ).toBe(true);
   });
+
+  it("a malformed answer: the conversation is committed, but answered 200 with a body that is not Kustomer's shape", async () => {
+    const customer = await post('/v1/customers', { name: 'Jo', emails: [{ email: 'jo@example.com' }] });
+    const customerId = ((await customer.json()) as Resource).data.id;
+    const fault = sandbox.faults.inject({
+      kind: 'malformed-answer',
+      route: 'conversations.create',
+      status: 200,
+      body: { ok: true },
+    });
+    const answered = await post('/v1/conversations', { customer: customerId, externalId: 'chat-m' });
+    expect(answered.status).toBe(200);
+    expect(await answered.json()).toEqual({ ok: true });
+    expect(fault.exhausted()).toBe(true);
+    expect(sandbox.store.conversations.all()).toEqual([expect.objectContaining({ externalId: 'chat-m' })]);
+    expect(sandbox.log.entries().at(-1)).toMatchObject({
+      route: 'conversations.create',
+      fault: 'malformed-answer',
+      handled: true,
+      status: 200,
+    });
+    // A text body (a proxy's page) keeps the route's status unless told otherwise.
+    sandbox.faults.inject({ kind: 'malformed-answer', route: 'notes.create', body: '<html>OK</html>' });
+    const conversationId = sandbox.store.conversations.all()[0]?.id ?? '';
+    const note = await post(`/v1/conversations/${conversationId}/notes`, { body: 'hello' });
+    expect(note.status).toBe(201);
+    expect(note.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await note.text()).toBe('<html>OK</html>');
+    expect(sandbox.store.notes.count()).toBe(1);
+  });
 });
 
 describe('kustomer sandbox: customers and users', () => {

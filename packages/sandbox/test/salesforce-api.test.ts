@@ -333,3 +333,146 @@ describe('salesforce sandbox: owners', () => {
     expect(sandbox.store.cases.count()).toBe(0);
   });
 });
+
+describe('salesforce sandbox: unique external ids and lookups in queries', () => {
+  it('a second Case with the same interaction id is DUPLICATE_VALUE (HTTP 400), in a composite too, where the other parts still run', async () => {
+    const { token, data } = await session();
+    const path = new URL(data).pathname;
+    const create = () =>
+      fetch(`${data}/sobjects/Case`, {
+        method: 'POST',
+        headers: jsonHeaders(token),
+        body: JSON.stringify({ Subject: 'First', CrmConnect_Interaction_Id__c: 'chat-1' }),
+      });
+    expect((await create()).status).toBe(201);
+    const existing = caseOf('chat-1');
+    const again = await create();
+    expect(again.status).toBe(400);
+    expect(await again.json()).toEqual([
+      {
+        message: `duplicate value found: CrmConnect_Interaction_Id__c duplicates value on record with id: ${existing.Id}`,
+        errorCode: 'DUPLICATE_VALUE',
+        fields: [],
+      },
+    ]);
+
+    const query = `SELECT Id, OwnerId, Owner.Name, Owner.IsActive FROM Case WHERE CrmConnect_Interaction_Id__c = 'chat-1' LIMIT 1`;
+    const composite = await fetch(`${data}/composite`, {
+      method: 'POST',
+      headers: jsonHeaders(token),
+      body: JSON.stringify({
+        allOrNone: false,
+        compositeRequest: [
+          {
+            method: 'POST',
+            url: `${path}/sobjects/Contact`,
+            referenceId: 'contact',
+            body: { LastName: 'Roe', CrmConnect_Contact_Key__c: 'jo@example.com' },
+          },
+          {
+            method: 'POST',
+            url: `${path}/sobjects/Case`,
+            referenceId: 'case',
+            body: { Subject: 'Late', CrmConnect_Interaction_Id__c: 'chat-1' },
+          },
+          { method: 'GET', url: `${path}/query?q=${encodeURIComponent(query)}`, referenceId: 'caseRecord' },
+        ],
+      }),
+    }).then(
+      (response) =>
+        response.json() as Promise<{ compositeResponse: { httpStatusCode: number; body: unknown }[] }>,
+    );
+    expect(composite.compositeResponse.map((result) => result.httpStatusCode)).toEqual([201, 400, 200]);
+    expect(composite.compositeResponse[1]?.body).toEqual([
+      expect.objectContaining({ errorCode: 'DUPLICATE_VALUE', fields: [] }),
+    ]);
+    // allOrNone false: the Contact stays, the existing Case is untouched.
+    expect(sandbox.store.contacts.count()).toBe(1);
+    expect(caseOf('chat-1')).toEqual(existing);
+    const admin = person('admin');
+    expect(composite.compositeResponse[2]?.body).toMatchObject({
+      records: [
+        {
+          Id: existing.Id,
+          OwnerId: admin.id,
+          Owner: {
+            attributes: { type: 'Name', url: `/services/data/v62.0/sobjects/User/${admin.id}` },
+            Name: 'Ada Admin',
+            IsActive: true,
+          },
+        },
+      ],
+    });
+  });
+
+  it('Owner of a Case given to a queue: Type Queue; an unknown relationship is INVALID_FIELD', async () => {
+    const { token, data } = await session();
+    const created = await fetch(`${data}/sobjects/Case`, {
+      method: 'POST',
+      // No Sforce-Auto-Assign: FALSE, so the assignment rule gives the Case to the Support queue.
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ Subject: 'Queued', CrmConnect_Interaction_Id__c: 'chat-2' }),
+    });
+    expect(created.status).toBe(201);
+    const ask = (soql: string) =>
+      fetch(`${data}/query?q=${encodeURIComponent(soql)}`, { headers: { authorization: `Bearer ${token}` } });
+    const queued = await ask(
+      "SELECT Owner.Type, Owner.Name, Owner.Email FROM Case WHERE CrmConnect_Interaction_Id__c = 'chat-2'",
+    );
+    expect(await queued.json()).toMatchObject({
+      records: [{ Owner: { Type: 'Queue', Name: 'Support Queue', Email: null } }],
+    });
+    const unknown = await ask('SELECT Boss.Name FROM Case');
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toEqual([expect.objectContaining({ errorCode: 'INVALID_FIELD' })]);
+  });
+});
+
+describe('salesforce sandbox: profiles and effective permissions', () => {
+  const permissions =
+    'SELECT PermissionsApiEnabled, PermissionsModifyAllData, PermissionsViewAllUsers, PermissionsTransferAnyCase FROM UserPermissionAccess';
+  const ask = async (token: string, data: string, soql = permissions) =>
+    fetch(`${data}/query?q=${encodeURIComponent(soql)}`, { headers: { authorization: `Bearer ${token}` } });
+  const row = async (token: string, data: string) =>
+    ((await (await ask(token, data)).json()) as { records: unknown[] }).records[0];
+
+  it("UserPermissionAccess answers the requesting user's rights: an administrator has them, a Standard User does not", async () => {
+    const ada = await session('ada.admin@acme.test');
+    expect(await (await ask(ada.token, ada.data)).json()).toEqual({
+      totalSize: 1,
+      done: true,
+      records: [
+        {
+          attributes: { type: 'UserPermissionAccess' },
+          PermissionsApiEnabled: true,
+          PermissionsModifyAllData: true,
+          PermissionsViewAllUsers: true,
+          PermissionsTransferAnyCase: true,
+        },
+      ],
+    });
+    const alex = await session('alex.agent@acme.test');
+    expect(await row(alex.token, alex.data)).toMatchObject({
+      PermissionsApiEnabled: true,
+      PermissionsModifyAllData: false,
+      PermissionsViewAllUsers: false,
+      PermissionsTransferAnyCase: false,
+    });
+  });
+
+  it('a permission set changes them; an unknown permission is INVALID_FIELD', async () => {
+    const ada = await session('ada.admin@acme.test');
+    sandbox.store.users.update(person('admin').id, { permissionSets: { TransferAnyCase: false } });
+    expect(await row(ada.token, ada.data)).toMatchObject({
+      PermissionsModifyAllData: true,
+      PermissionsTransferAnyCase: false,
+    });
+    const unknown = await ask(
+      ada.token,
+      ada.data,
+      'SELECT PermissionsFlyToTheMoon FROM UserPermissionAccess',
+    );
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toEqual([expect.objectContaining({ errorCode: 'INVALID_FIELD' })]);
+  });
+});

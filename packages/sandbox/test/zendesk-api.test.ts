@@ -148,6 +148,113 @@ describe('zendesk sandbox: tickets', () => {
   });
 });
 
+describe('zendesk sandbox: audits and their metadata', () => {
+  type Audit = {
+    id: number;
+    ticket_id: number;
+    author_id: number;
+    metadata: { custom: Record<string, unknown>; system: Record<string, unknown> };
+    events: { type: string; body?: string; public?: boolean; field_name?: string }[];
+  };
+  const update = (authorization: string, ticketId: number, ticket: Record<string, unknown>) =>
+    fetch(`${sandbox.url}/api/v2/tickets/${ticketId}.json`, {
+      method: 'PUT',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket }),
+    });
+
+  it("an update's write-only metadata is kept on its audit, under metadata.custom; the answer's audit is the stored one", async () => {
+    const admin = person('admin');
+    const auth = apiTokenAuth(admin.email);
+    const created = (await (await createTicket(auth, {})).json()) as { ticket: { id: number } };
+    const ticketId = created.ticket.id;
+    const answer = await update(auth, ticketId, {
+      comment: { body: 'Transcript', public: false },
+      metadata: { crm_connect_note: 'note-key-1' },
+    });
+    expect(answer.status).toBe(200);
+    const { ticket, audit } = (await answer.json()) as { ticket: Record<string, unknown>; audit: Audit };
+    expect(ticket).not.toHaveProperty('metadata');
+    expect(audit).toMatchObject({
+      ticket_id: ticketId,
+      author_id: admin.numericId,
+      metadata: { custom: { crm_connect_note: 'note-key-1' }, system: expect.any(Object) },
+      events: [expect.objectContaining({ type: 'Comment', body: 'Transcript', public: false })],
+    });
+    const listed = await fetch(`${sandbox.url}/api/v2/tickets/${ticketId}/audits.json`, {
+      headers: { authorization: auth },
+    });
+    expect(listed.status).toBe(200);
+    const body = (await listed.json()) as {
+      audits: Audit[];
+      next_page: string | null;
+      previous_page: string | null;
+      count: number;
+    };
+    // Offset pagination (the OpenAPI's TicketAuditsResponseNoneCursor): the create's audit, then the update's.
+    expect(body).toMatchObject({ next_page: null, previous_page: null, count: 2 });
+    expect(body.audits.map((entry) => entry.metadata.custom)).toEqual([
+      {},
+      { crm_connect_note: 'note-key-1' },
+    ]);
+    expect(body.audits[1]).toEqual(audit);
+    const comments = (await (
+      await fetch(`${sandbox.url}/api/v2/tickets/${ticketId}/comments`, { headers: { authorization: auth } })
+    ).json()) as { comments: { audit_id: number }[] };
+    expect(comments.comments.map((comment) => comment.audit_id)).toEqual(
+      body.audits.map((entry) => entry.id),
+    );
+  });
+
+  it('cursor pagination (page[size], page[after]): meta.has_more, after_cursor and links.next, 100 at most per page', async () => {
+    const auth = apiTokenAuth(person('admin').email);
+    const created = (await (await createTicket(auth, {})).json()) as { ticket: { id: number } };
+    const ticketId = created.ticket.id;
+    for (let n = 0; n < 4; n += 1)
+      await update(auth, ticketId, { comment: { body: `Note ${n}`, public: false } });
+    type Page = {
+      audits: Audit[];
+      meta: { has_more: boolean; after_cursor: string | null; before_cursor: string | null };
+      links: { next: string | null; prev: string | null };
+    };
+    const page = async (query: string) =>
+      (await (
+        await fetch(`${sandbox.url}/api/v2/tickets/${ticketId}/audits?${query}`, {
+          headers: { authorization: auth },
+        })
+      ).json()) as Page;
+    const first = await page('page[size]=3');
+    expect(first.audits).toHaveLength(3);
+    expect(first.meta.has_more).toBe(true);
+    expect(first.links.next).toContain('page%5Bafter%5D=');
+    const second = await page(
+      `page[size]=3&page[after]=${encodeURIComponent(first.meta.after_cursor ?? '')}`,
+    );
+    expect(second.audits.map((audit) => audit.events[0]?.body)).toEqual(['Note 2', 'Note 3']);
+    expect(second.meta.has_more).toBe(false);
+    expect(second.links.next).toBeNull();
+    expect((await page('page[size]=500')).audits).toHaveLength(5);
+  });
+
+  it('PUT /api/v2/users/{id} sets an external id; one already taken is a 422', async () => {
+    const auth = apiTokenAuth(person('admin').email);
+    await createTicket(auth, { requester: { name: 'Jo Roe', email: 'jo@example.com' } });
+    const jo = sandbox.store.users.find((user) => user.email === 'jo@example.com');
+    const set = (id: number | undefined, externalId: string) =>
+      fetch(`${sandbox.url}/api/v2/users/${id}`, {
+        method: 'PUT',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ user: { external_id: externalId } }),
+      });
+    const answer = await set(jo?.id, 'usr_42');
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { user: { external_id: string } }).user.external_id).toBe('usr_42');
+    const taken = await set(person('agent').numericId, 'usr_42');
+    expect(taken.status).toBe(422);
+    expect(await taken.json()).toMatchObject({ details: { external_id: expect.any(Array) } });
+  });
+});
+
 describe('zendesk sandbox: authentication', () => {
   it("users/me: an API token acts as the active user whose email comes with it; a wrong token is 401 Couldn't authenticate you", async () => {
     const admin = person('admin');

@@ -29,7 +29,10 @@ export const dataverseCodes = {
   userDisabled: '0x80040225',
   /** The user has no license (community). */
   noLicense: '0x8004d24b',
-  /** "Cannot insert duplicate key" / "A record with matching key values already exists." (community). */
+  /**
+   * "Cannot insert duplicate key" (-2147220937) / "A record with matching key values already exists."
+   * https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/client-errors
+   */
   duplicateKey: '0x80040237',
 } as const;
 const privilegeDenied = new Set(['0x80040220', '0x80048306']);

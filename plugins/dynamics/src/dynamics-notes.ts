@@ -27,11 +27,23 @@ export interface NoteInput {
   headers: Readonly<Record<string, string>>;
 }
 
-/** Writes the note (in parts when long); resolves to the HTTP attempts it took. */
-export async function writeNote(api: DynamicsApi, note: NoteInput): Promise<number> {
+export interface NoteWriteResult {
+  /** HTTP attempts it took, the lookups after a duplicate refusal included. */
+  attempts: number;
+  /** False when every part was there before this call (refused as a duplicate on its first attempt). */
+  written: boolean;
+}
+
+/**
+ * Writes the note (in parts when long). A part refused as a duplicate on its first attempt was
+ * there before this call (a redelivery); refused only on a retry, it was written by this call's
+ * own earlier attempt, whose answer was lost.
+ */
+export async function writeNote(api: DynamicsApi, note: NoteInput): Promise<NoteWriteResult> {
   // The label goes in the subject, so the note's text is the transcript alone.
   const parts = splitText(note.text, { limit: noteTextLimit, unit: 'utf16-units', label: 'none' });
   let attempts = 0;
+  let written = false;
   for (const [index, text] of parts.entries()) {
     const annotationid = annotationIdFor(note.key, index);
     const subject =
@@ -55,13 +67,16 @@ export async function writeNote(api: DynamicsApi, note: NoteInput): Promise<numb
         idempotent: true,
       });
       attempts += response.attempts;
+      written = true;
     } catch (error) {
       const existing = await existingNote(api, annotationid, error).catch(() => false);
       if (!existing) throw error;
-      attempts += (isCrmConnectError(error) ? (error.attempts ?? 1) : 1) + 1;
+      const tries = isCrmConnectError(error) ? (error.attempts ?? 1) : 1;
+      attempts += tries + 1;
+      if (tries > 1) written = true;
     }
   }
-  return attempts;
+  return { attempts, written };
 }
 
 /** After a refused create: true when the part is already there (an earlier attempt committed it). */

@@ -38,6 +38,9 @@ const descriptionLimit = 2_000;
 const caseOrigins: Partial<Record<Channel, number>> = { voice: 1, email: 2, chat: 3, messaging: 3 };
 
 const incidentSchema = z.object({ incidentid: z.string(), _customerid_value: z.string().nullish() });
+/** A case read back: with its current owner (a systemuser or a team: `ownerid` is polymorphic). */
+const readIncidentSchema = incidentSchema.extend({ _ownerid_value: z.string().nullish() });
+const readIncidentFields = 'incidentid,_customerid_value,_ownerid_value';
 
 export interface DynamicsRecords {
   createTicket(input: CreateTicketInput): Promise<CreateTicketResult>;
@@ -62,18 +65,39 @@ export function createDynamicsRecords(
     return users.performerHeaders(performer, await connectionUser());
   }
 
-  async function readIncident(id: string): Promise<TicketRef | undefined> {
+  /** The case with this id and its current owner's id, or `undefined` when there is none. */
+  async function readIncident(
+    id: string,
+  ): Promise<{ ticket: TicketRef; ownerId: string | undefined } | undefined> {
     // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api
     const response = await api.http.request({
       method: 'GET',
-      path: odata(`incidents(${key(id)})`, { $select: 'incidentid,_customerid_value' }),
+      path: odata(`incidents(${key(id)})`, { $select: readIncidentFields }),
       headers: freshRead,
       operation: 'find case',
       acceptStatus: [404],
     });
     if (response.status === 404) return undefined;
-    const incident = parseAnswer(incidentSchema, response, 'find case');
-    return ticketRef(incident.incidentid, incident._customerid_value ?? undefined);
+    const incident = parseAnswer(readIncidentSchema, response, 'find case');
+    return {
+      ticket: ticketRef(incident.incidentid, incident._customerid_value ?? undefined),
+      ownerId: incident._ownerid_value ?? undefined,
+    };
+  }
+
+  /**
+   * The owner of a case found existing, as a user: the application user is known already; anyone
+   * else is read, on this path only (a redelivered opening event). A team, or a user that cannot
+   * be read, gives no owner rather than a guessed one.
+   */
+  async function currentOwner(ownerId: string | undefined): Promise<CrmUser | undefined> {
+    if (ownerId === undefined) return undefined;
+    const application = await connectionUser();
+    if (application.id.toLowerCase() === ownerId.toLowerCase()) return application;
+    return users.findById(ownerId).catch((error: unknown) => {
+      if (isCrmConnectError(error)) return undefined;
+      throw error;
+    });
   }
 
   return {
@@ -100,6 +124,7 @@ export function createDynamicsRecords(
 
       let ticket: TicketRef;
       let created = true;
+      let existingOwner: CrmUser | undefined;
       let attempts = 0;
       try {
         // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-entity-web-api#create-related-table-rows-in-one-operation
@@ -120,30 +145,36 @@ export function createDynamicsRecords(
       } catch (error) {
         const rejected = ownerRejected(error, owner);
         if (hasErrorCode(rejected, 'owner_rejected')) throw rejected;
+        // A POST never updates: a case that exists already (a redelivered event, a retried
+        // create) is refused as a duplicate key and left as it is — its owner, title and
+        // description stay — then read back to report it with its current owner.
         // A failed look-up must not hide why the create failed.
         const existing = isDuplicateRefusal(error)
           ? await readIncident(incidentId).catch(() => undefined)
           : undefined;
         if (existing === undefined) throw error;
-        ticket = existing;
+        ticket = existing.ticket;
         created = false;
+        existingOwner = await currentOwner(existing.ownerId);
         attempts = (isCrmConnectError(error) ? (error.attempts ?? 1) : 1) + 1;
       }
 
       if (text.overflow !== undefined) {
-        attempts += await writeNote(api, {
-          incidentId: ticket.id,
-          subject: 'Description (full text)',
-          text: text.overflow,
-          key: `${input.idempotencyKey}:description`,
-          ownerId: owner.id,
-          headers,
-        });
+        attempts += (
+          await writeNote(api, {
+            incidentId: ticket.id,
+            subject: 'Description (full text)',
+            text: text.overflow,
+            key: `${input.idempotencyKey}:description`,
+            ownerId: owner.id,
+            headers,
+          })
+        ).attempts;
       }
-      return { ticket, created, attempts };
+      return { ticket, created, attempts, ...(created ? {} : { owner: existingOwner }) };
     },
 
-    findTicket: (interactionId) => readIncident(incidentIdFor(interactionId)),
+    findTicket: async (interactionId) => (await readIncident(incidentIdFor(interactionId)))?.ticket,
 
     async changeOwner(input) {
       const owner = requireOwner(input.owner, input.interactionId);
@@ -168,7 +199,9 @@ export function createDynamicsRecords(
 
     async addNote(input) {
       const headers = await performerHeaders(input.performer);
-      const attempts = await writeNote(api, {
+      // Each part has its own id: a part there already is refused as a duplicate, so the happy
+      // path needs no lookup, and `mayExist` changes nothing here.
+      return writeNote(api, {
         incidentId: input.ticket.id,
         subject: `Interaction ${input.interactionId}: notes and transcript`,
         text: input.body,
@@ -176,7 +209,6 @@ export function createDynamicsRecords(
         ownerId: input.performer.id,
         headers,
       });
-      return { attempts, written: true };
     },
   };
 }

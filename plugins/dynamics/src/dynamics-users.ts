@@ -54,6 +54,8 @@ export interface DynamicsUsers {
   findByEmail(email: string): Promise<CrmUser | undefined>;
   /** Enabled, interactive (Read-Write access) users: the legacy random pool. */
   listAssignable(): Promise<readonly CrmUser[]>;
+  /** The user with this systemuserid, enabled or not; `undefined` when there is none (the id of a team, say). */
+  findById(id: string): Promise<CrmUser | undefined>;
   /** The headers that make a write run as `performer`; none when the application user performs it. */
   performerHeaders(performer: CrmUser, connectionUser: CrmUser): Promise<Record<string, string>>;
 }
@@ -95,6 +97,19 @@ export function createDynamicsUsers(api: DynamicsApi): DynamicsUsers {
       });
       const users = parseAnswer(userPageSchema, response, 'find agent').value.map(remember);
       return users.find((user) => user.active) ?? users[0];
+    },
+
+    async findById(id) {
+      // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api
+      const response = await api.http.request({
+        method: 'GET',
+        path: odata(`systemusers(${key(id)})`, { $select: systemUserFields }),
+        headers: freshRead,
+        operation: 'read user',
+        acceptStatus: [404],
+      });
+      if (response.status === 404) return undefined;
+      return remember(parseAnswer(systemUserSchema, response, 'read user'));
     },
 
     async listAssignable() {

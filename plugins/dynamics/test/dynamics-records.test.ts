@@ -403,7 +403,7 @@ describe('dynamics: one case per interaction', () => {
       });
     h.crm()
       .get(`${incidents}(${chatIncidentId})`)
-      .query({ $select: 'incidentid,_customerid_value' })
+      .query({ $select: 'incidentid,_customerid_value,_ownerid_value' })
       .reply(200, createdIncident(chatIncidentId));
 
     const audit = await h

@@ -2,7 +2,7 @@ import type { EndUser, PluginContext } from '@crm-connect/core';
 import { z } from 'zod';
 import type { KustomerClient } from './kustomer-client.js';
 import { createOnce } from './kustomer-create-once.js';
-import { operations, parseAnswer } from './kustomer-errors.js';
+import { operations, parseAnswer, parseWriteAnswer } from './kustomer-errors.js';
 
 const customerSchema = z.object({ data: z.object({ id: z.string().min(1) }) });
 
@@ -70,7 +70,7 @@ export async function findOrCreateCustomer(
         },
       });
       return {
-        value: parseAnswer(customerSchema, response, operations.createCustomer.name).data.id,
+        value: parseWriteAnswer(customerSchema, response, operations.createCustomer.name).data.id,
         attempts: response.attempts,
       };
     },

@@ -7,6 +7,9 @@ import {
   type CrmConnectError,
   createAnswerParser,
   type ErrorResponse,
+  type HttpResponse,
+  hasErrorCode,
+  InvalidResponseError,
   NotFoundError,
   OwnerRejectedError,
   parseRetryAfter,
@@ -27,6 +30,7 @@ export const operations = {
   listUsers: { name: 'list users', role: 'readUsers' },
   findCustomer: { name: 'find customer', role: 'readCustomers' },
   createCustomer: { name: 'create customer', role: 'createCustomers' },
+  readUser: { name: 'read user', role: 'readUsers' },
   findConversation: { name: 'find conversation by external id', role: 'readConversations' },
   createConversation: { name: 'create conversation', role: 'createConversations' },
   assignConversation: { name: 'assign conversation', role: 'updateConversations' },
@@ -165,3 +169,32 @@ export const parseAnswer = createAnswerParser({
   pluginId,
   hint: "Check that the API base URL is your organization's Kustomer API host (https://{org}.api.kustomerapp.com).",
 });
+
+/**
+ * Parses the answer to a create. The request was answered with a success, so Kustomer may well
+ * have committed the record: an answer that does not parse is an `InvalidResponseError` marked
+ * retryable, which `createOnce` treats like any uncertain failure (the record is looked up by its
+ * external id, never created blindly again), and which tells a platform to deliver the event again.
+ */
+export function parseWriteAnswer<TSchema extends z.ZodType>(
+  schema: TSchema,
+  response: HttpResponse,
+  operation: string,
+): z.output<TSchema> {
+  try {
+    return parseAnswer(schema, response, operation);
+  } catch (error) {
+    if (!hasErrorCode(error, 'invalid_response')) throw error;
+    throw new InvalidResponseError(
+      `${error.message} The write may have been applied: it is looked up before anything is sent again.`,
+      {
+        pluginId,
+        status: error.status,
+        requestId: error.requestId,
+        attempts: response.attempts,
+        retryable: true,
+        cause: error.cause,
+      },
+    );
+  }
+}

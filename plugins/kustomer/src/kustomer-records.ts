@@ -7,6 +7,7 @@ import {
   type CreateTicketInput,
   type CreateTicketResult,
   type CrmUser,
+  isCrmConnectError,
   type PluginContext,
   type TicketRef,
   type WriteResult,
@@ -15,12 +16,14 @@ import { z } from 'zod';
 import type { KustomerClient } from './kustomer-client.js';
 import { createOnce } from './kustomer-create-once.js';
 import { findOrCreateCustomer } from './kustomer-customers.js';
-import { operations, parseAnswer } from './kustomer-errors.js';
+import { operations, parseAnswer, parseWriteAnswer } from './kustomer-errors.js';
 import { addConversationNote } from './kustomer-notes.js';
+import { toCrmUser, userResourceSchema } from './kustomer-users.js';
 
 const conversationSchema = z.object({
   data: z.object({
     id: z.string().min(1),
+    attributes: z.object({ assignedUsers: z.array(z.string()).nullish() }).nullish(),
     relationships: z
       .object({ customer: z.object({ data: z.object({ id: z.string() }).nullish() }).nullish() })
       .nullish(),
@@ -45,11 +48,13 @@ const replyChannels: Record<Channel, string | undefined> = {
   social: undefined,
 };
 
-/** The conversation carrying this interaction id as its external id. */
-export async function findConversation(
+type Conversation = z.infer<typeof conversationSchema>['data'];
+
+/** The conversation carrying this interaction id as its external id, as Kustomer returns it. */
+async function lookupConversation(
   client: KustomerClient,
   interactionId: string,
-): Promise<TicketRef | undefined> {
+): Promise<Conversation | undefined> {
   // https://developer.kustomer.com/kustomer-api-docs/reference/getconversationbyexternalid
   const response = await client.request({
     method: 'GET',
@@ -58,7 +63,48 @@ export async function findConversation(
     acceptStatus: [404],
   });
   if (response.status === 404) return undefined;
-  return ticketOf(parseAnswer(conversationSchema, response, operations.findConversation.name).data);
+  return parseAnswer(conversationSchema, response, operations.findConversation.name).data;
+}
+
+/** The conversation carrying this interaction id as its external id. */
+export async function findConversation(
+  client: KustomerClient,
+  interactionId: string,
+): Promise<TicketRef | undefined> {
+  const conversation = await lookupConversation(client, interactionId);
+  return conversation === undefined ? undefined : ticketOf(conversation);
+}
+
+const userSchema = z.object({ data: userResourceSchema });
+
+/**
+ * Who an existing conversation is assigned to now (its first assigned user), to report instead of
+ * the owner a create would have set. The key's own user is known already; anyone else is read
+ * (`GET /v1/users/{id}`), only on this path: a redelivered opening event. When the user cannot be
+ * read, no owner is reported rather than a guessed one.
+ */
+async function currentAssignee(
+  client: KustomerClient,
+  conversation: Conversation,
+): Promise<CrmUser | undefined> {
+  const assigneeId = conversation.attributes?.assignedUsers?.[0];
+  if (assigneeId === undefined) return undefined;
+  const { user } = await client.identity();
+  if (user.id === assigneeId) return user;
+  try {
+    const response = await client.request({
+      method: 'GET',
+      path: `/v1/users/${encodeURIComponent(assigneeId)}`,
+      operation: operations.readUser.name,
+      acceptStatus: [404],
+    });
+    if (response.status === 404) return undefined;
+    return toCrmUser(parseAnswer(userSchema, response, operations.readUser.name).data);
+  } catch (error) {
+    // The conversation exists either way; an unreadable assignee only leaves the audit without an owner.
+    if (isCrmConnectError(error)) return undefined;
+    throw error;
+  }
 }
 
 /**
@@ -79,10 +125,17 @@ export async function createConversation(
       http,
     );
 
-  const existing = await findConversation(client, event.interactionId);
+  const existing = await lookupConversation(client, event.interactionId);
   if (existing !== undefined) {
-    // A redelivered event: the earlier attempt may have stopped before its note.
-    return { ticket: existing, created: false, attempts: await note(existing.id, true) };
+    // A redelivered event: the conversation is left as it is (an agent may own it by now), and is
+    // reported with its current assignee. The earlier attempt may have stopped before its note.
+    const written = await note(existing.id, true);
+    return {
+      ticket: ticketOf(existing),
+      created: false,
+      owner: await currentAssignee(client, existing),
+      attempts: written.attempts,
+    };
   }
   const customer = await findOrCreateCustomer(client, event.endUser, http);
   const replyChannel = replyChannels[event.channel];
@@ -106,7 +159,9 @@ export async function createConversation(
         },
       });
       return {
-        value: ticketOf(parseAnswer(conversationSchema, response, operations.createConversation.name).data),
+        value: ticketOf(
+          parseWriteAnswer(conversationSchema, response, operations.createConversation.name).data,
+        ),
         attempts: response.attempts,
       };
     },
@@ -115,11 +170,11 @@ export async function createConversation(
   });
   // Found after an uncertain create, the conversation may already carry its note.
   const ticket = { ...conversation.value, contactId: conversation.value.contactId ?? customer.customerId };
-  const noteAttempts = await note(ticket.id, conversation.recovered);
+  const description = await note(ticket.id, conversation.recovered);
   return {
     ticket,
     created: conversation.created,
-    attempts: customer.attempts + conversation.attempts + noteAttempts,
+    attempts: customer.attempts + conversation.attempts + description.attempts,
   };
 }
 
@@ -149,7 +204,8 @@ export async function addNote(
   input: AddNoteInput,
   http: PluginContext['http'],
 ): Promise<AddNoteResult> {
-  const attempts = await addConversationNote(
+  // Looked up first exactly when it may exist: the happy path writes without a lookup.
+  return addConversationNote(
     client,
     {
       conversationId: input.ticket.id,
@@ -159,7 +215,6 @@ export async function addNote(
     },
     http,
   );
-  return { attempts, written: true };
 }
 
 /** The error mapping cannot know whom Kustomer refused; the caller names the owner it sent. */

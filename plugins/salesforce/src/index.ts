@@ -3,10 +3,20 @@ export type {
   AdminLinkStart,
   AdminSettingsUpdate,
   AdminUnlinkResult,
+  AgentLinkResult,
   CompleteAdminLinkOptions,
+  LinkedAgent,
   SalesforceAdminLinks,
+  SalesforceAgentLinks,
   StartAdminLinkOptions,
 } from './salesforce-admin-links.js';
+export {
+  type AgentCredential,
+  AgentSessionError,
+  type AgentSessions,
+  agentSessionsFromTokenStore,
+} from './salesforce-agent-sessions.js';
+export { type AdminLinkHealth, type AdminLinkStatus, checkAdminLinks } from './salesforce-health.js';
 export {
   caseChecksum,
   checkOrgId,
@@ -16,8 +26,10 @@ export {
   toId15,
   toId18,
 } from './salesforce-ids.js';
+export { type LinkAgentOptions, linkAgent } from './salesforce-link-agent.js';
 export { checkLoginUrl, type LoginUrlCheck } from './salesforce-login-url.js';
 export { type SalesforceOptions, type SalesforcePlugin, salesforce } from './salesforce-plugin.js';
+export { MissingRightsError, personalAccountWarning, rightsQuery } from './salesforce-rights.js';
 export {
   type AdminConnection,
   adminConnectionSchema,

@@ -15,6 +15,7 @@ import {
   silentLogger,
 } from '@crm-connect/core';
 import { bearer, createSalesforceHttpClient } from './salesforce-client.js';
+import { type AdminLinkHealth, checkAdminLinks } from './salesforce-health.js';
 import { sameId, toId15 } from './salesforce-ids.js';
 import {
   authorizeUrl,
@@ -22,10 +23,18 @@ import {
   type OAuthClientConfig,
   ownerOfToken,
   revokeToken,
+  type SalesforceToken,
 } from './salesforce-oauth.js';
 import { pluginId } from './salesforce-plugin-id.js';
 import {
+  type LinkKind,
+  missingRights,
+  missingRightsError,
+  personalAccountWarning,
+} from './salesforce-rights.js';
+import {
   type AdminConnection,
+  type ConfiguredSettings,
   requireConfigured,
   type SalesforceSettings,
   type SalesforceSettingsInput,
@@ -34,7 +43,7 @@ import {
   salesforceSettingsSchema,
 } from './salesforce-settings.js';
 import type { SalesforceTokenStore } from './salesforce-token-store.js';
-import { fetchIdentity } from './salesforce-users.js';
+import { fetchIdentity, type SalesforceIdentity } from './salesforce-users.js';
 
 /**
  * Linking admins ("Associer"): OAuth 2.0 web server flow with PKCE. The platform calls `start`,
@@ -79,6 +88,8 @@ export interface AdminSettingsUpdate {
 
 export interface AdminLinkResult extends AdminSettingsUpdate {
   connection: AdminConnection;
+  /** What the admin should know although the link worked (the account looks like a person's own). */
+  warnings: readonly string[];
 }
 
 export interface AdminUnlinkResult extends AdminSettingsUpdate {
@@ -89,7 +100,11 @@ export interface AdminUnlinkResult extends AdminSettingsUpdate {
 export interface SalesforceAdminLinks {
   /** Step 1: the authorize URL with a fresh state and PKCE verifier. */
   start(settings: SalesforceSettingsInput, options: StartAdminLinkOptions): AdminLinkStart;
-  /** Step 2, from the callback: exchanges the code, checks the org and the user, stores the token. */
+  /**
+   * Step 2, from the callback: exchanges the code, checks the org, the user and their rights
+   * (without writing anything), stores the token. A refused link stores nothing and revokes
+   * the grant it obtained.
+   */
   complete(settings: SalesforceSettingsInput, options: CompleteAdminLinkOptions): Promise<AdminLinkResult>;
   /** Revokes the admin's token at Salesforce (best effort), forgets it, and removes the connection. */
   unlink(
@@ -99,96 +114,184 @@ export interface SalesforceAdminLinks {
   ): Promise<AdminUnlinkResult>;
   /** Copies each connection's status from the token store into the settings (after a failover). */
   refreshStatus(settings: SalesforceSettingsInput): Promise<AdminSettingsUpdate>;
+  /** The health of every linked admin (active, revoked, deactivated, missing rights), without writing anything. */
+  check(
+    settings: SalesforceSettingsInput,
+    options?: { context?: Partial<PluginContext> | undefined },
+  ): Promise<AdminLinkHealth[]>;
+}
+
+/** An agent linked to write as themselves; their refresh token is the platform's to keep. */
+export interface LinkedAgent {
+  /** The agent's Salesforce user id (005…, 18 characters): the key `agentSessions` is asked with. */
+  userId: string;
+  username: string;
+  name?: string | undefined;
+  email?: string | undefined;
+  orgId: string;
+  instanceUrl: string;
+  linkedAt: string;
+}
+
+export interface AgentLinkResult {
+  agent: LinkedAgent;
+  /** A secret: keep it in the platform's secret storage, hand it back through `agentSessions`. */
+  refreshToken: string;
+  warnings: readonly string[];
+}
+
+/** Linking agents, so that they write as themselves: the same two calls, and checks, as for admins. */
+export interface SalesforceAgentLinks {
+  start(settings: SalesforceSettingsInput, options: StartAdminLinkOptions): AdminLinkStart;
+  complete(settings: SalesforceSettingsInput, options: CompleteAdminLinkOptions): Promise<AgentLinkResult>;
 }
 
 const plugin = { settings: salesforceSettings, capabilities: () => salesforceCapabilities };
 
+/** Step 1 of any link: the authorize URL with a fresh state and PKCE verifier. */
+function startLink(input: SalesforceSettingsInput, options: StartAdminLinkOptions): AdminLinkStart {
+  const settings = requireConfigured(parse(input), false);
+  checkRedirectUri(options.redirectUri);
+  const state = randomBytes(32).toString('base64url');
+  const { url, codeVerifier } = authorizeUrl(
+    { loginUrl: settings.loginUrl, clientId: settings.clientId, redirectUri: options.redirectUri },
+    { state, loginHint: options.loginHint },
+  );
+  return { url, state, codeVerifier };
+}
+
+/** A code exchanged for the tokens of a user of the configured org, not yet checked further. */
+interface Authorized {
+  settings: ConfiguredSettings;
+  context: PluginContext;
+  token: SalesforceToken;
+  refreshToken: string;
+  orgId: string;
+  userId: string;
+  /** Revokes the grant just obtained (unless it is `keep`), then throws `error`. */
+  reject(error: Error, keep?: string): Promise<never>;
+}
+
+/** Step 2, the part every link shares: the callback's state, then its error, the code exchange, the org. */
+async function authorize(
+  input: SalesforceSettingsInput,
+  options: CompleteAdminLinkOptions,
+  kind: LinkKind,
+): Promise<Authorized> {
+  const settings = requireConfigured(parse(input));
+  const context = contextOf(options.context, settings.clientSecret);
+  const parameters = readCallback(options.callback);
+  // The state first: a callback that does not prove it answers this link is not read further,
+  // so a forged one cannot put its text into the error the admin sees.
+  if (parameters.state === undefined || !sameSecret(parameters.state, options.state)) {
+    throw new InvalidInputError(
+      'salesforce: the callback does not carry the state this link was started with (an old or forged callback); press Link again.',
+      { pluginId },
+    );
+  }
+  if (parameters.error !== undefined) {
+    const description = context.redactor.redact(parameters.errorDescription ?? 'no description');
+    throw new AuthorizationError(
+      `salesforce: the ${kind} link was not completed: Salesforce answered ${parameters.error} (${description}). ${
+        parameters.error === 'access_denied'
+          ? `The ${kind} declined access, or may not use this connected app; press Link again and choose Allow.`
+          : 'Check the connected app (OAuth settings, callback URL, permitted users), then press Link again.'
+      }`,
+      { pluginId },
+    );
+  }
+  if (parameters.code === undefined) {
+    throw new InvalidInputError('salesforce: the callback carries no authorization code; press Link again.', {
+      pluginId,
+    });
+  }
+  const oauth: OAuthClientConfig = {
+    loginUrl: settings.loginUrl,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    redirectUri: options.redirectUri,
+    timeoutMs: context.http.timeoutMs ?? 30_000,
+    redactor: context.redactor,
+  };
+  const token = await exchangeCode(oauth, parameters.code, options.codeVerifier);
+  const refreshToken = token.refresh_token;
+  const owner = ownerOfToken(token);
+  const reject = async (error: Error, keep?: string): Promise<never> => {
+    // Do not leave a grant behind for a connection we refuse (Salesforce keeps only a few per
+    // user and app, and drops the oldest: a stray one could push out a working connection).
+    const grant = refreshToken ?? token.access_token;
+    if (grant !== keep) {
+      await revokeToken(oauth, grant).catch((revokeError: unknown) =>
+        context.logger.log('warn', 'salesforce token of a refused link not revoked', {
+          error: revokeError instanceof Error ? revokeError.message : String(revokeError),
+        }),
+      );
+    }
+    throw error;
+  };
+  if (refreshToken === undefined) {
+    return reject(
+      new ConfigurationError(
+        'salesforce: Salesforce issued no refresh token. In the connected app, add the "Perform requests at any time (refresh_token, offline_access)" scope and set the refresh token policy to "valid until revoked", then press Link again.',
+        { pluginId },
+      ),
+    );
+  }
+  const orgId = toId15(owner.orgId);
+  if (orgId !== settings.orgId) {
+    return reject(
+      new ConfigurationError(
+        `salesforce: the ${kind} signed in to org ${orgId}, but the Salesforce settings name org ${settings.orgId}. This is usually a sandbox and production mix-up: sign in as a user of org ${settings.orgId}, or correct the org ID if ${orgId} is the right org.`,
+        { pluginId },
+      ),
+    );
+  }
+  return { settings, context, token, refreshToken, orgId, userId: owner.userId, reject };
+}
+
+/**
+ * Who the token belongs to, and whether they may be linked: an active user with the rights the
+ * connector needs (`missingRights`), checked with two reads and no write. Also what the admin
+ * should know (an admin account that looks like a person's own).
+ */
+async function verifyUser(
+  authorized: Authorized,
+  kind: LinkKind,
+): Promise<{ identity: SalesforceIdentity; warnings: string[] }> {
+  const { settings, context, token, reject } = authorized;
+  const http = createSalesforceHttpClient(settings, context, bearer(token.access_token));
+  const identity = await fetchIdentity(http, token.id, token.access_token).catch((error: Error) =>
+    reject(error),
+  );
+  if (identity.active === false) {
+    return reject(
+      new AuthenticationError(`salesforce: ${identity.username} is deactivated; link an active user.`, {
+        pluginId,
+      }),
+    );
+  }
+  const instanceUrl = token.instance_url.replace(/\/+$/, '');
+  const missing = await missingRights(
+    http,
+    { instanceUrl, accessToken: token.access_token },
+    settings.apiVersion,
+    kind,
+  ).catch((error: Error) => reject(error));
+  if (missing.length > 0) return reject(missingRightsError(identity.username, missing, kind));
+  const personal = kind === 'admin' ? personalAccountWarning(identity) : undefined;
+  return { identity, warnings: personal === undefined ? [] : [personal] };
+}
+
 export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAdminLinks {
   return {
-    start(input, options) {
-      const settings = requireConfigured(parse(input), false);
-      checkRedirectUri(options.redirectUri);
-      const state = randomBytes(32).toString('base64url');
-      const { url, codeVerifier } = authorizeUrl(
-        { loginUrl: settings.loginUrl, clientId: settings.clientId, redirectUri: options.redirectUri },
-        { state, loginHint: options.loginHint },
-      );
-      return { url, state, codeVerifier };
-    },
+    start: startLink,
 
     async complete(input, options) {
-      const settings = requireConfigured(parse(input));
-      const context = contextOf(options.context, settings.clientSecret);
-      const parameters = readCallback(options.callback);
-      if (parameters.error !== undefined) {
-        const description = context.redactor.redact(parameters.errorDescription ?? 'no description');
-        throw new AuthorizationError(
-          `salesforce: the admin link was not completed: Salesforce answered ${parameters.error} (${description}). ${
-            parameters.error === 'access_denied'
-              ? 'The admin declined access, or may not use this connected app; press Link again and choose Allow.'
-              : 'Check the connected app (OAuth settings, callback URL, permitted users), then press Link again.'
-          }`,
-          { pluginId },
-        );
-      }
-      if (parameters.state === undefined || !sameSecret(parameters.state, options.state)) {
-        throw new InvalidInputError(
-          'salesforce: the callback does not carry the state this link was started with (an old or forged callback); press Link again.',
-          { pluginId },
-        );
-      }
-      if (parameters.code === undefined) {
-        throw new InvalidInputError(
-          'salesforce: the callback carries no authorization code; press Link again.',
-          {
-            pluginId,
-          },
-        );
-      }
-      const oauth: OAuthClientConfig = {
-        loginUrl: settings.loginUrl,
-        clientId: settings.clientId,
-        clientSecret: settings.clientSecret,
-        redirectUri: options.redirectUri,
-        timeoutMs: context.http.timeoutMs ?? 30_000,
-        redactor: context.redactor,
-      };
-      const token = await exchangeCode(oauth, parameters.code, options.codeVerifier);
-      const refreshToken = token.refresh_token;
-      const owner = ownerOfToken(token);
-      const reject = async (error: Error, keep?: string): Promise<never> => {
-        // Do not leave a grant behind for a connection we refuse (Salesforce keeps only a few per
-        // user and app, and drops the oldest: a stray one could push out a working connection).
-        const grant = refreshToken ?? token.access_token;
-        if (grant !== keep) {
-          await revokeToken(oauth, grant).catch((revokeError: unknown) =>
-            context.logger.log('warn', 'salesforce token of a refused admin link not revoked', {
-              error: revokeError instanceof Error ? revokeError.message : String(revokeError),
-            }),
-          );
-        }
-        throw error;
-      };
-      if (refreshToken === undefined) {
-        return reject(
-          new ConfigurationError(
-            'salesforce: Salesforce issued no refresh token. In the connected app, add the "Perform requests at any time (refresh_token, offline_access)" scope and set the refresh token policy to "valid until revoked", then press Link again.',
-            { pluginId },
-          ),
-        );
-      }
-      const orgId = toId15(owner.orgId);
-      if (orgId !== settings.orgId) {
-        return reject(
-          new ConfigurationError(
-            `salesforce: the admin signed in to org ${orgId}, but the Salesforce settings name org ${settings.orgId}. This is usually a sandbox and production mix-up: sign in as an admin of org ${settings.orgId}, or correct the org ID if ${orgId} is the right org.`,
-            { pluginId },
-          ),
-        );
-      }
-      const key = { orgId, userId: owner.userId };
+      const authorized = await authorize(input, options, 'admin');
+      const { settings, context, token, refreshToken, orgId, userId, reject } = authorized;
+      const key = { orgId, userId };
       const existing = (settings.adminConnections ?? []).find((connection) =>
-        sameId(connection.userId, owner.userId),
+        sameId(connection.userId, userId),
       );
       const stored = existing === undefined ? undefined : await tokenStore.get(key);
       if (existing?.status === 'active' && stored?.status === 'active') {
@@ -200,20 +303,10 @@ export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAd
           stored.refreshToken,
         );
       }
-      const http = createSalesforceHttpClient(settings, context, bearer(token.access_token));
-      const identity = await fetchIdentity(http, token.id, token.access_token).catch((error: Error) =>
-        reject(error),
-      );
-      if (identity.active === false) {
-        return reject(
-          new AuthenticationError(`salesforce: ${identity.username} is deactivated; link an active admin.`, {
-            pluginId,
-          }),
-        );
-      }
+      const { identity, warnings } = await verifyUser(authorized, 'admin');
       await tokenStore.set(key, { refreshToken, status: 'active', updatedAt: new Date().toISOString() });
       const connection: AdminConnection = {
-        userId: owner.userId,
+        userId,
         username: identity.username,
         name: identity.display_name,
         email: identity.email?.toLowerCase(),
@@ -231,9 +324,12 @@ export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAd
         userId: connection.userId,
         username: connection.username,
       });
-      return { connection, ...applySettingsRules(plugin, { ...settings, adminConnections: connections }) };
+      return {
+        connection,
+        warnings,
+        ...applySettingsRules(plugin, { ...settings, adminConnections: connections }),
+      };
     },
-
     async unlink(input, userId, options = {}) {
       const settings = parse(input);
       const connection = (settings.adminConnections ?? []).find((item) => sameId(item.userId, userId));
@@ -299,6 +395,36 @@ export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAd
         ...settings,
         adminConnections: connections.length === 0 ? undefined : connections,
       });
+    },
+
+    async check(input, options = {}) {
+      const settings = parse(input);
+      return checkAdminLinks(settings, contextOf(options.context, settings.clientSecret), tokenStore);
+    },
+  };
+}
+
+/** Linking agents: the admins' two steps and checks, the refresh token handed back to the platform. */
+export function createAgentLinks(): SalesforceAgentLinks {
+  return {
+    start: startLink,
+    async complete(input, options) {
+      const authorized = await authorize(input, options, 'agent');
+      const { identity, warnings } = await verifyUser(authorized, 'agent');
+      const agent: LinkedAgent = {
+        userId: authorized.userId,
+        username: identity.username,
+        name: identity.display_name,
+        email: identity.email?.toLowerCase(),
+        orgId: authorized.orgId,
+        instanceUrl: authorized.token.instance_url.replace(/\/+$/, ''),
+        linkedAt: new Date().toISOString(),
+      };
+      authorized.context.logger.log('info', 'salesforce agent linked', {
+        userId: agent.userId,
+        username: agent.username,
+      });
+      return { agent, refreshToken: authorized.refreshToken, warnings };
     },
   };
 }

@@ -1,29 +1,39 @@
-import type {
-  AuthProvider,
-  HttpClient,
-  HttpResponse,
-  PluginContext,
-  RequestOptions,
+import {
+  type AuthProvider,
+  type HttpClient,
+  type HttpResponse,
+  isCrmConnectError,
+  type PluginContext,
+  type RequestOptions,
 } from '@crm-connect/core';
 import { z } from 'zod';
 import { apiUsageOf, createSalesforceHttpClient } from './salesforce-client.js';
 import { parseAnswer } from './salesforce-errors.js';
-import type { AdminSession, SessionPool } from './salesforce-sessions.js';
+import type { ApiSession, SessionPool, SessionSource } from './salesforce-sessions.js';
 import type { ConfiguredSettings } from './salesforce-settings.js';
 
 /**
- * Salesforce's REST API as the admin session sees it: requests go to the session's instance,
- * under `/services/data/v{apiVersion}`, with its access token; a 401 renews the session once.
+ * Salesforce's REST API as a session sees it (a linked admin's by default, or an agent's):
+ * requests go to the session's instance, under `/services/data/v{apiVersion}`, with its access
+ * token; a 401 renews the session once.
  */
 
 export interface ApiRequest extends Omit<RequestOptions, 'path' | 'auth'> {
   /** A resource under the data path (`/sobjects/Case`), or a full `/services/…` path Salesforce handed back. */
   resource: string;
+  /** Whose session sends it. Default: the linked admins, with failover. */
+  as?: SessionSource | undefined;
+  /**
+   * A body that depends on who sends it (the default user is the admin who writes). When a 401
+   * renews the session as another user (a failover to the next admin), the request is not sent
+   * again as it was: its body is rebuilt for the new session first.
+   */
+  bodyFor?: ((session: ApiSession) => unknown) | undefined;
 }
 
 export type ApiResponse<TData> = HttpResponse<TData> & {
   /** The session the request was finally sent with. */
-  session: AdminSession;
+  session: ApiSession;
 };
 
 export interface SalesforceApi {
@@ -57,16 +67,30 @@ export function createSalesforceApi(
   const dataPath = (resource: string) =>
     resource.startsWith('/services/') ? resource : `/services/data/v${settings.apiVersion}${resource}`;
 
-  /** Credentials bound to one session, renewed once on a 401. */
-  function sessionAuth(initial: AdminSession): AuthProvider & { used(): AdminSession } {
+  /**
+   * Credentials bound to one session, renewed once on a 401. With `sameUserOnly`, a renewal
+   * that lands on another user is not used for this attempt: `switchedTo()` returns it.
+   */
+  function sessionAuth(
+    source: SessionSource,
+    initial: ApiSession,
+    sameUserOnly: boolean,
+  ): AuthProvider & { used(): ApiSession; switchedTo(): ApiSession | undefined } {
     let session = initial;
+    let switched: ApiSession | undefined;
     return {
       headers: async () => ({ Authorization: `Bearer ${session.accessToken}` }),
       refresh: async () => {
-        session = await sessions.renew(session);
+        const renewed = await source.renew(session);
+        if (sameUserOnly && renewed.userId !== session.userId) {
+          switched = renewed;
+          return false;
+        }
+        session = renewed;
         return true;
       },
       used: () => session,
+      switchedTo: () => switched,
     };
   }
 
@@ -81,15 +105,29 @@ export function createSalesforceApi(
   }
 
   async function request<TData>(options: ApiRequest): Promise<ApiResponse<TData>> {
-    const { resource, ...rest } = options;
-    const auth = sessionAuth(await sessions.current());
-    const response = await http.request<TData>({
-      ...rest,
-      path: `${auth.used().instanceUrl}${dataPath(resource)}`,
-      auth,
-    });
-    watchUsage(response.headers);
-    return { ...response, session: auth.used() };
+    const { resource, as, bodyFor, ...rest } = options;
+    const source: SessionSource = as ?? sessions;
+    let session = await source.current();
+    let spent = 0;
+    // At most one rebuild per linked admin: each switch is a failover to a later one.
+    for (let switches = 0; ; switches += 1) {
+      const auth = sessionAuth(source, session, bodyFor !== undefined);
+      try {
+        const response = await http.request<TData>({
+          ...rest,
+          ...(bodyFor === undefined ? {} : { body: bodyFor(session) }),
+          path: `${session.instanceUrl}${dataPath(resource)}`,
+          auth,
+        });
+        watchUsage(response.headers);
+        return { ...response, attempts: response.attempts + spent, session: auth.used() };
+      } catch (error) {
+        const next = auth.switchedTo();
+        if (next === undefined || switches >= 10) throw error;
+        spent += isCrmConnectError(error) ? (error.attempts ?? 1) : 1;
+        session = next;
+      }
+    }
   }
 
   return {

@@ -1,4 +1,4 @@
-import { AuthenticationError, ConfigurationError, type PluginContext } from '@crm-connect/core';
+import { AuthenticationError, ConfigurationError, type CrmUser, type PluginContext } from '@crm-connect/core';
 import { sameId, toId15 } from './salesforce-ids.js';
 import { ownerOfToken, RevokedTokenError, refreshAccessToken } from './salesforce-oauth.js';
 import { pluginId } from './salesforce-plugin-id.js';
@@ -11,14 +11,46 @@ import type { SalesforceTokenStore } from './salesforce-token-store.js';
  * failover is kept for an audit event.
  */
 
-/** An access token of one linked admin. */
-export interface AdminSession {
-  connection: AdminConnection;
+/** An access token of one Salesforce user, and where the org's REST API lives. */
+export interface ApiSession {
+  /** Whose token it is: a linked admin, or an agent writing as themselves. */
+  kind: 'admin' | 'agent';
+  /** The user the token belongs to (005…, 18 characters). */
+  userId: string;
   accessToken: string;
   /** Where the org's REST API lives, e.g. https://acme.my.salesforce.com. */
   instanceUrl: string;
+}
+
+/** Where a request's session comes from: the linked admins (with failover), or one agent. */
+export interface SessionSource<TSession extends ApiSession = ApiSession> {
+  /** The current session, opened on first use. */
+  current(): Promise<TSession>;
+  /** After a 401 with `stale`: a fresh session (after a failover, another admin's). */
+  renew(stale: TSession): Promise<TSession>;
+}
+
+/** An access token of one linked admin. */
+export interface AdminSession extends ApiSession {
+  kind: 'admin';
+  connection: AdminConnection;
   /** The admin's identity URL (token response `id`). */
   identityUrl: string;
+}
+
+/** The user a session acts as, as far as it is known without a call (an admin's from their link). */
+export function sessionUser(session: ApiSession): CrmUser {
+  if (session.kind === 'admin' && 'connection' in session) {
+    const { connection } = session as AdminSession;
+    return {
+      id: connection.userId,
+      name: connection.name ?? connection.username,
+      email: connection.email?.toLowerCase(),
+      active: true,
+      role: 'admin',
+    };
+  }
+  return { id: session.userId, active: true };
 }
 
 /** A connection that could not be used, and the one used instead (if any). */
@@ -36,7 +68,7 @@ export interface SessionPoolOptions {
   markInactive: boolean;
 }
 
-export interface SessionPool {
+export interface SessionPool extends SessionSource<AdminSession> {
   /** The current session, opened on first use (one refresh, shared by concurrent callers). */
   current(): Promise<AdminSession>;
   /** After a 401 with `stale`: a fresh access token (the next admin's if this one was revoked). */
@@ -134,6 +166,8 @@ export function createSessionPool(options: SessionPoolOptions): SessionPool {
       }
       for (const failover of all) failover.to ??= connection;
       return {
+        kind: 'admin',
+        userId: connection.userId,
         connection,
         accessToken: token.access_token,
         instanceUrl: token.instance_url.replace(/\/+$/, ''),

@@ -81,6 +81,31 @@ function mockIdentity(user: typeof backupAdmin) {
     .reply(200, identityResponse(user));
 }
 
+const rightsQuery =
+  'SELECT PermissionsApiEnabled, PermissionsModifyAllData, PermissionsViewAllUsers, PermissionsTransferAnyCase FROM UserPermissionAccess';
+
+/** The linked user's effective permissions, asked with the new access token. */
+function mockRights(rights: Partial<Record<string, boolean>> = {}, origins = origin) {
+  nock(origins)
+    .get('/services/data/v62.0/query')
+    .query({ q: rightsQuery })
+    .matchHeader('authorization', `Bearer ${newAccessToken}`)
+    .reply(200, {
+      totalSize: 1,
+      done: true,
+      records: [
+        {
+          attributes: { type: 'UserPermissionAccess' },
+          PermissionsApiEnabled: true,
+          PermissionsModifyAllData: true,
+          PermissionsViewAllUsers: true,
+          PermissionsTransferAnyCase: true,
+          ...rights,
+        },
+      ],
+    });
+}
+
 /** The revocation endpoint; returns the token it was asked to revoke. */
 function mockRevoke(status = 200) {
   const received: { token?: string } = {};
@@ -141,6 +166,7 @@ describe('salesforce admin linking: the callback', () => {
     const started = plugin.admin.start(unlinked, { redirectUri });
     const exchange = mockCodeExchange(users.admin);
     mockIdentity(users.admin);
+    mockRights();
     const result = await plugin.admin.complete(unlinked, {
       callback: new URLSearchParams({ code, state: started.state }),
       state: started.state,
@@ -182,6 +208,7 @@ describe('salesforce admin linking: the callback', () => {
     const started = plugin.admin.start(settings, { redirectUri });
     mockCodeExchange(backupAdmin);
     mockIdentity(backupAdmin);
+    mockRights();
     const result = await plugin.admin.complete(settings, {
       callback: { code, state: started.state },
       state: started.state,
@@ -262,6 +289,7 @@ describe('salesforce admin linking: the callback', () => {
     const started = plugin.admin.start(current, { redirectUri });
     mockCodeExchange(users.admin);
     mockIdentity(users.admin);
+    mockRights();
     const result = await plugin.admin.complete(current, {
       callback: { code, state: started.state },
       state: started.state,
@@ -343,6 +371,7 @@ describe('salesforce admin linking: the callback', () => {
       .get(`/id/${orgId18}/${users.admin.id}`)
       .matchHeader('authorization', `Bearer ${newAccessToken}`)
       .reply(200, identityResponse(users.admin));
+    mockRights({}, sandbox);
     const result = await plugin.admin.complete(local, {
       callback: { code, state: started.state },
       state: started.state,
@@ -411,6 +440,115 @@ describe('salesforce admin linking: the callback', () => {
     expect(isCrmConnectError(error) && error.code).toBe('authentication_failed');
     expect((error as Error).message).toContain('PKCE verifier');
     expect((error as Error).message).not.toContain(code);
+  });
+});
+
+describe('salesforce admin linking: the rights the connector needs', () => {
+  const complete = async (
+    plugin: ReturnType<typeof setup>['plugin'],
+    started: { state: string; codeVerifier: string },
+  ) =>
+    plugin.admin
+      .complete(unlinked, {
+        callback: { code, state: started.state },
+        state: started.state,
+        codeVerifier: started.codeVerifier,
+        redirectUri,
+        context,
+      })
+      .catch((caught: unknown) => caught);
+
+  it('refuses a user without them, naming each missing right and how to grant it; nothing stored, the grant revoked', async () => {
+    const { plugin, store } = setup();
+    const started = plugin.admin.start(unlinked, { redirectUri });
+    mockCodeExchange(users.agent);
+    mockIdentity(users.agent as typeof backupAdmin);
+    mockRights({
+      PermissionsModifyAllData: false,
+      PermissionsViewAllUsers: false,
+      PermissionsTransferAnyCase: false,
+    });
+    const revoked = mockRevoke();
+    const error = await complete(plugin, started);
+    expect(isCrmConnectError(error) && error.code).toBe('permission_denied');
+    expect(error).toMatchObject({ missing: ['Modify All Data', 'View All Users', 'Transfer Cases'] });
+    const message = (error as Error).message;
+    expect(message).toContain(users.agent.email);
+    expect(message).toContain('Modify All Data, View All Users, Transfer Cases');
+    expect(message).toContain('Permission Sets');
+    expect(revoked.token).toBe(newRefreshToken);
+    expect(await store.get({ orgId, userId: users.agent.id })).toBeUndefined();
+  });
+
+  it('API Enabled missing alone is refused too', async () => {
+    const { plugin } = setup();
+    const started = plugin.admin.start(unlinked, { redirectUri });
+    mockCodeExchange(users.admin);
+    mockIdentity(users.admin);
+    mockRights({ PermissionsApiEnabled: false });
+    mockRevoke();
+    const error = await complete(plugin, started);
+    expect(error).toMatchObject({ code: 'permission_denied', missing: ['API Enabled'] });
+  });
+
+  it("warns (does not refuse) when the admin looks like a person's own account; an integration user links quietly", async () => {
+    const { plugin } = setup();
+    const started = plugin.admin.start(unlinked, { redirectUri });
+    mockCodeExchange(users.admin);
+    mockIdentity(users.admin);
+    mockRights();
+    const person = await plugin.admin.complete(unlinked, {
+      callback: { code, state: started.state },
+      state: started.state,
+      codeVerifier: started.codeVerifier,
+      redirectUri,
+      context,
+    });
+    expect(person.connection.status).toBe('active');
+    expect(person.warnings).toEqual([
+      expect.stringContaining(`${users.admin.email} looks like a person's own account`),
+    ]);
+
+    const integration = {
+      id: '005xx000001Ig8NAAS',
+      email: 'crm-integration@acme.com',
+      name: 'CRM Integration',
+      active: true,
+      role: 'admin',
+    };
+    const again = plugin.admin.start(person.settings, { redirectUri });
+    mockCodeExchange(integration);
+    mockIdentity(integration);
+    mockRights();
+    const quiet = await plugin.admin.complete(person.settings, {
+      callback: { code, state: again.state },
+      state: again.state,
+      codeVerifier: again.codeVerifier,
+      redirectUri,
+      context,
+    });
+    expect(quiet.warnings).toEqual([]);
+  });
+
+  it("checks the callback's state before reading its error: an unauthenticated callback puts no text in the error", async () => {
+    const { plugin } = setup();
+    const started = plugin.admin.start(unlinked, { redirectUri });
+    const error = await plugin.admin
+      .complete(unlinked, {
+        callback: {
+          error: 'access_denied',
+          error_description: 'Call +1 555 0100 to restore your account',
+          state: 'not-the-state',
+        },
+        state: started.state,
+        codeVerifier: started.codeVerifier,
+        redirectUri,
+        context,
+      })
+      .catch((caught: unknown) => caught);
+    expect(isCrmConnectError(error) && error.code).toBe('input_invalid');
+    expect((error as Error).message).not.toContain('555');
+    expect((error as Error).message).not.toContain('access_denied');
   });
 });
 

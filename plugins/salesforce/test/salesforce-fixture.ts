@@ -71,7 +71,23 @@ await tokenStore.set(
   { orgId, userId: users.admin.id },
   { refreshToken: adminRefreshToken, status: 'active', updatedAt: '2026-11-20T09:30:00.000Z' },
 );
+/** The plugin with admin sessions only: the admin performs every write. */
 export const plugin: SalesforcePlugin = salesforce({ tokenStore });
+
+/** Access tokens the platform holds for two agents, who then write as themselves. */
+export const agentAccessTokens: Readonly<Record<string, string>> = {
+  [users.agent.id]: `${orgId}!AQ4AQAlexAgentOwnAccessToken0123456789abcdefghijklmnopqrstuvwxyzABCD`,
+  [users.otherAgent.id]: `${orgId}!AQ4AQOlgaOtherOwnAccessToken0123456789abcdefghijklmnopqrstuvwxyzABCD`,
+};
+
+/** The plugin with `agentSessions`: identified agents perform their own writes (performsAsAgent). */
+export const agentPlugin: SalesforcePlugin = salesforce({
+  tokenStore,
+  agentSessions: (userId) => {
+    const accessToken = agentAccessTokens[userId];
+    return accessToken === undefined ? undefined : { accessToken, instanceUrl: origin };
+  },
+});
 
 export const settings = {
   orgId,
@@ -172,10 +188,24 @@ export function userRecord(user: CrmUser) {
 
 export const contactId = '003xx000004TmiQAAS';
 
-/** The composite answer when the Case was created (and the Contact with it). */
+/** The `Owner` a Case query returns for a user (Salesforce's polymorphic `Name` object). */
+export function ownerOfCase(user: CrmUser) {
+  return {
+    attributes: { type: 'Name', url: `${dataPath}/sobjects/User/${user.id}` },
+    Type: 'User',
+    Name: user.name,
+    Email: user.email,
+    IsActive: user.active,
+  };
+}
+
+/**
+ * The composite answer of a create: the Case created now (and the Contact with it), or, with
+ * `created: false`, refused as a duplicate because the interaction's Case exists, owned by `owner`.
+ */
 export function compositeCreated(
   ticketId: string,
-  options: { contactExisted?: boolean; created?: boolean } = {},
+  options: { contactExisted?: boolean; created?: boolean; owner?: CrmUser } = {},
 ) {
   const contact = options.contactExisted
     ? {
@@ -197,15 +227,29 @@ export function compositeCreated(
         referenceId: 'contact',
       };
   const created = options.created ?? true;
+  const owner = options.owner ?? users.admin;
   return {
     compositeResponse: [
       contact,
-      {
-        body: { id: ticketId, success: true, errors: [], created },
-        httpHeaders: created ? { Location: `${dataPath}/sobjects/Case/${ticketId}` } : {},
-        httpStatusCode: created ? 201 : 200,
-        referenceId: 'case',
-      },
+      created
+        ? {
+            body: { id: ticketId, success: true, errors: [] } as unknown,
+            httpHeaders: { Location: `${dataPath}/sobjects/Case/${ticketId}` },
+            httpStatusCode: 201,
+            referenceId: 'case',
+          }
+        : {
+            body: [
+              {
+                message: `duplicate value found: CrmConnect_Interaction_Id__c duplicates value on record with id: ${ticketId}`,
+                errorCode: 'DUPLICATE_VALUE',
+                fields: [],
+              },
+            ] as unknown,
+            httpHeaders: {},
+            httpStatusCode: 400,
+            referenceId: 'case',
+          },
       {
         body: {
           totalSize: 1,
@@ -215,6 +259,8 @@ export function compositeCreated(
               attributes: { type: 'Case', url: `${dataPath}/sobjects/Case/${ticketId}` },
               Id: ticketId,
               ContactId: contactId,
+              OwnerId: owner.id,
+              Owner: ownerOfCase(owner),
             },
           ],
         },
@@ -228,6 +274,15 @@ export function compositeCreated(
 
 const limitInfo = { 'Sforce-Limit-Info': 'api-usage=1204/15000' };
 const bearer = `Bearer ${adminAccessToken}`;
+/** Who each access token belongs to: the admin, or an agent writing as themselves. */
+const performers = new Map<string, string>([
+  [bearer, users.admin.id],
+  ...Object.entries(agentAccessTokens).map(([userId, token]): [string, string] => [
+    `Bearer ${token}`,
+    userId,
+  ]),
+]);
+const anyBearer = (value: string) => performers.has(value);
 
 interface CompositeBody {
   compositeRequest?: { referenceId: string; method: string; url: string; body?: { OwnerId?: string } }[];
@@ -235,7 +290,8 @@ interface CompositeBody {
 }
 
 export const salesforceFixture: ConformanceFixture<typeof plugin.settings.schema> = {
-  plugin,
+  // With agent sessions, so the always-admin cases differ from the others for real.
+  plugin: agentPlugin,
   origins: [origin, loginOrigin],
   settings,
   invalidCredentials: { clientSecret: 'D00DFEEDFACE0B5E55ED0C0FFEE0DECAF0BADC0DE0FACADE0DEADBEEF0CAFE00' },
@@ -274,7 +330,7 @@ export const salesforceFixture: ConformanceFixture<typeof plugin.settings.schema
     createTicket: (ticketId) => (crm) => {
       crm()
         .post(`${dataPath}/composite`)
-        .matchHeader('authorization', bearer)
+        .matchHeader('authorization', anyBearer)
         .matchHeader('sforce-auto-assign', 'FALSE')
         .reply(200, compositeCreated(ticketId), limitInfo);
     },
@@ -294,14 +350,14 @@ export const salesforceFixture: ConformanceFixture<typeof plugin.settings.schema
     changeOwner: (ticketId) => (crm) => {
       crm()
         .patch(`${dataPath}/sobjects/Case/${ticketId}`)
-        .matchHeader('authorization', bearer)
+        .matchHeader('authorization', anyBearer)
         .matchHeader('sforce-auto-assign', 'FALSE')
         .reply(204, '', limitInfo);
     },
     addNote: (ticketId) => (crm) => {
       crm()
         .post(`${dataPath}/sobjects/CaseComment`, (body: { ParentId?: string }) => body.ParentId === ticketId)
-        .matchHeader('authorization', bearer)
+        .matchHeader('authorization', anyBearer)
         .reply(201, { id: '00axx000000Jk2LAAS', success: true, errors: [] }, limitInfo);
     },
   },
@@ -309,7 +365,6 @@ export const salesforceFixture: ConformanceFixture<typeof plugin.settings.schema
     const body = request.body as CompositeBody | undefined;
     return body?.compositeRequest?.find((sub) => sub.referenceId === 'case')?.body?.OwnerId ?? body?.OwnerId;
   },
-  // Every write is made with an admin's access token: the token says who performs it.
-  performerOf: (request: CapturedRequest) =>
-    request.headers.authorization === bearer ? users.admin.id : undefined,
+  // The access token says who performs a write: the admin, or the agent writing as themselves.
+  performerOf: (request: CapturedRequest) => performers.get(request.headers.authorization ?? ''),
 };

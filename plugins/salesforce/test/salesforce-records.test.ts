@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import {
   createConnector,
   createMemoryAuditSink,
   createRateBudgetRegistry,
   createRedactor,
   endNote,
+  idempotencyKey,
   isCrmConnectError,
   type PluginContext,
   silentLogger,
@@ -15,6 +17,8 @@ import { salesforceSettingsSchema } from '../src/index.js';
 import {
   adminAccessToken,
   adminRefreshToken,
+  agentAccessTokens,
+  agentPlugin,
   compositeCreated,
   contactId,
   dataPath,
@@ -28,6 +32,8 @@ import {
 } from './salesforce-fixture.js';
 
 const bearer = `Bearer ${adminAccessToken}`;
+/** The tag of a note's idempotency key that its Tasks' subjects carry. */
+const tag = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 8);
 const caseId = '500xx000003DHP0AAO';
 
 beforeAll(() => nock.disableNetConnect());
@@ -90,7 +96,7 @@ const subrequest = (captured: Captured | undefined, referenceId: string) =>
   captured?.body.compositeRequest.find((sub) => sub.referenceId === referenceId);
 
 describe('salesforce create: Contact and Case in one composite request', () => {
-  it('finds or creates the Contact and upserts the Case owned by the agent, performed by the admin', async () => {
+  it('finds or creates the Contact and creates the Case owned by the agent, performed by the admin', async () => {
     mockSession(adminRefreshToken, adminAccessToken, users.admin);
     nock(origin)
       .get(`${dataPath}/query`)
@@ -114,7 +120,7 @@ describe('salesforce create: Contact and Case in one composite request', () => {
     expect(captured).toHaveLength(1);
     expect(captured[0]?.headers['sforce-auto-assign']).toBe('FALSE');
     expect(captured[0]?.headers.authorization).toBe(bearer);
-    const caseQuery = `SELECT Id, ContactId FROM Case WHERE CrmConnect_Interaction_Id__c = '${event.interactionId}' LIMIT 1`;
+    const caseQuery = `SELECT Id, ContactId, OwnerId, Owner.Type, Owner.Name, Owner.Email, Owner.IsActive FROM Case WHERE CrmConnect_Interaction_Id__c = '${event.interactionId}' LIMIT 1`;
     expect(captured[0]?.body).toEqual({
       allOrNone: false,
       compositeRequest: [
@@ -131,8 +137,8 @@ describe('salesforce create: Contact and Case in one composite request', () => {
           },
         },
         {
-          method: 'PATCH',
-          url: `${dataPath}/sobjects/Case/CrmConnect_Interaction_Id__c/${event.interactionId}`,
+          method: 'POST',
+          url: `${dataPath}/sobjects/Case`,
           referenceId: 'case',
           httpHeaders: { 'Sforce-Auto-Assign': 'FALSE' },
           body: {
@@ -144,6 +150,7 @@ describe('salesforce create: Contact and Case in one composite request', () => {
             SuppliedEmail: 'jane.doe@example.com',
             SuppliedPhone: '+15555550100',
             Contact: { CrmConnect_Contact_Key__c: 'jane.doe@example.com' },
+            CrmConnect_Interaction_Id__c: event.interactionId,
           },
         },
         {
@@ -185,7 +192,7 @@ describe('salesforce create: Contact and Case in one composite request', () => {
     expect(subrequest(captured[0], 'case')?.body).not.toHaveProperty('Contact');
   });
 
-  it('a create retried after a lost answer upserts the same Case: one Case, reported as existing', async () => {
+  it('a create retried after a lost answer finds the Case it made: one Case, reported as existing', async () => {
     mockSession(adminRefreshToken, adminAccessToken, users.admin);
     const captured: CompositeBody[] = [];
     nock(origin)
@@ -201,6 +208,54 @@ describe('salesforce create: Contact and Case in one composite request', () => {
     expect(captured[1]).toEqual(captured[0]);
   });
 
+  it('a late opening event never changes the existing Case: refused as a duplicate, its real owner reported', async () => {
+    const event = chatStarted();
+    mockSession(adminRefreshToken, adminAccessToken, users.admin);
+    // Another worker made the Case; an agent has taken it since.
+    const captured = mockComposite([
+      200,
+      compositeCreated(caseId, { contactExisted: true, created: false, owner: users.agent }),
+    ]);
+    const audit = await connector().connector.handle(event);
+    expect(audit).toMatchObject({
+      outcome: 'existing',
+      recordId: caseId,
+      owner: { id: users.agent.id, name: users.agent.name },
+      attempts: 1,
+    });
+    expect(captured).toHaveLength(1);
+    // A create, never an update: nothing in the request can change a Case that exists.
+    const create = subrequest(captured[0], 'case');
+    expect(create).toMatchObject({ method: 'POST', url: `${dataPath}/sobjects/Case` });
+    expect(captured[0]?.body.compositeRequest.some((sub) => sub.method === 'PATCH')).toBe(false);
+  });
+
+  it('the existing Case reported by the plugin: created false, its owner with id, name, email and active', async () => {
+    const connection = plugin.connect(salesforceSettingsSchema.parse(settings), context());
+    mockRefresh(adminRefreshToken, adminAccessToken, users.admin);
+    mockComposite([200, compositeCreated(caseId, { created: false, owner: users.otherAgent })]);
+    const result = await connection.createTicket({
+      event: chatStarted(),
+      owner: users.admin,
+      performer: users.admin,
+      ownerReason: 'default-user',
+      idempotencyKey: 'k',
+      subject: 'Chat with Jane Doe',
+      description: 'Hello',
+    });
+    expect(result).toMatchObject({
+      created: false,
+      ticket: { id: caseId, contactId },
+      owner: {
+        id: users.otherAgent.id,
+        name: users.otherAgent.name,
+        email: users.otherAgent.email,
+        active: true,
+      },
+    });
+    expect(result.performer).toBeUndefined();
+  });
+
   it('an opening event redelivered after a restart finds the same Case', async () => {
     const event = chatStarted();
     mockSession(adminRefreshToken, adminAccessToken, users.admin);
@@ -212,9 +267,7 @@ describe('salesforce create: Contact and Case in one composite request', () => {
       outcome: 'existing',
       recordId: caseId,
     });
-    expect(subrequest(captured[0], 'case')?.url).toContain(
-      `/CrmConnect_Interaction_Id__c/${event.interactionId}`,
-    );
+    expect(subrequest(captured[0], 'case')?.body?.CrmConnect_Interaction_Id__c).toBe(event.interactionId);
   });
 });
 
@@ -365,19 +418,22 @@ describe('salesforce errors', () => {
   it('a missing external ID field is a configuration error that says what to create', async () => {
     mockSession(adminRefreshToken, adminAccessToken, users.admin);
     const answer = compositeCreated(caseId);
-    answer.compositeResponse[1] = {
+    const noSuchColumn = (entity: string) => ({
       body: [
         {
-          message:
-            'Provided external ID field does not exist or is not accessible: CrmConnect_Interaction_Id__c',
-          errorCode: 'NOT_FOUND',
+          message: `No such column 'CrmConnect_Interaction_Id__c' on ${entity}. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.`,
+          errorCode: 'INVALID_FIELD',
           fields: [],
         },
-      ] as never,
+      ] as unknown,
       httpHeaders: {},
-      httpStatusCode: 404,
-      referenceId: 'case',
-    };
+      httpStatusCode: 400,
+    });
+    answer.compositeResponse[1] = { ...noSuchColumn('sobject of type Case'), referenceId: 'case' };
+    answer.compositeResponse[2] = {
+      ...noSuchColumn("entity 'Case'"),
+      referenceId: 'caseRecord',
+    } as never;
     mockComposite([200, answer]);
     const error = await connector()
       .connector.handle(chatStarted())
@@ -464,7 +520,7 @@ describe('salesforce later events', () => {
           attributes: { type: 'Task' },
           WhatId: caseId,
           WhoId: contactId,
-          Subject: 'Interaction chat-1: notes and transcript',
+          Subject: `Interaction chat-1: notes and transcript [${tag('k2')}]`,
           Description: `${fits}a`,
           Status: 'Completed',
         },
@@ -503,10 +559,11 @@ describe('salesforce later events', () => {
     expect(body.length).toBeGreaterThan(64_000);
     expect(body.length).toBeLessThan(96_000);
     expect(tasks?.allOrNone).toBe(true);
+    const title = `Interaction ${opened.interactionId}: notes and transcript [${tag(idempotencyKey(opened.interactionId, 'add-note', body))}]`;
     expect(tasks?.records.map((task) => task.Subject)).toEqual([
-      `Interaction ${opened.interactionId}: notes and transcript (part 1 of 3)`,
-      `Interaction ${opened.interactionId}: notes and transcript (part 2 of 3)`,
-      `Interaction ${opened.interactionId}: notes and transcript (part 3 of 3)`,
+      `${title} (part 1 of 3)`,
+      `${title} (part 2 of 3)`,
+      `${title} (part 3 of 3)`,
     ]);
     expect(
       tasks?.records.every((task) => task.Description.length <= 32_000 && task.WhoId === contactId),
@@ -523,10 +580,7 @@ describe('salesforce later events', () => {
 
     mockSession(adminRefreshToken, adminAccessToken, users.admin);
     const captured = mockComposite([200, compositeCreated(caseId)]);
-    nock(origin)
-      .get(`${dataPath}/query`)
-      .query(taskQuery)
-      .reply(200, { totalSize: 0, done: true, records: [] });
+    // A new Case: its continuation is written without looking for one first.
     let continued: { records: { Description: string; Subject: string }[] } | undefined;
     nock(origin)
       .post(`${dataPath}/composite/sobjects`, (body) => {
@@ -613,3 +667,170 @@ function context(): PluginContext {
     http: { retry: { initialDelayMs: 1, maxDelayMs: 5 }, timeoutMs: 5_000 },
   };
 }
+
+describe('salesforce notes exactly once (mayExist)', () => {
+  const note = (overrides: Partial<Parameters<ReturnType<typeof plugin.connect>['addNote']>[0]> = {}) => ({
+    interactionId: 'chat-1',
+    ticket: { id: caseId, contactId },
+    body: 'Disposition: resolved\n\nCustomer: Hello\nAgent: Hi, how can I help?',
+    performer: users.admin,
+    idempotencyKey: 'crm-connect:chat-1:add-note:0123456789abcdef',
+    mayExist: false,
+    ...overrides,
+  });
+  const commentQuery = `SELECT Id, CommentBody FROM CaseComment WHERE ParentId = '${caseId}'`;
+  const connect = () => {
+    const connection = plugin.connect(salesforceSettingsSchema.parse(settings), context());
+    mockRefresh(adminRefreshToken, adminAccessToken, users.admin);
+    return connection;
+  };
+
+  it('mayExist false: one request, no lookup', async () => {
+    const connection = connect();
+    nock(origin)
+      .post(`${dataPath}/sobjects/CaseComment`)
+      .reply(201, { id: '00axx000000Jk2LAAS', success: true, errors: [] });
+    expect(await connection.addNote(note())).toEqual({ attempts: 1, written: true });
+  });
+
+  it('mayExist true and the comment is there (line endings as Salesforce returns them): nothing written', async () => {
+    const connection = connect();
+    nock(origin)
+      .get(`${dataPath}/query`)
+      .query({ q: commentQuery })
+      .reply(200, {
+        totalSize: 2,
+        done: true,
+        records: [
+          { attributes: { type: 'CaseComment' }, Id: '00axx000000Jk1AAAS', CommentBody: 'An agent note' },
+          {
+            attributes: { type: 'CaseComment' },
+            Id: '00axx000000Jk2LAAS',
+            CommentBody: 'Disposition: resolved\r\n\r\nCustomer: Hello\r\nAgent: Hi, how can I help?',
+          },
+        ],
+      });
+    expect(await connection.addNote(note({ mayExist: true }))).toMatchObject({ attempts: 1, written: false });
+  });
+
+  it('mayExist true and the comment is not there: one lookup, then the comment', async () => {
+    const connection = connect();
+    nock(origin)
+      .get(`${dataPath}/query`)
+      .query({ q: commentQuery })
+      .reply(200, { totalSize: 0, done: true, records: [] });
+    nock(origin)
+      .post(`${dataPath}/sobjects/CaseComment`)
+      .reply(201, { id: '00axx000000Jk2LAAS', success: true, errors: [] });
+    expect(await connection.addNote(note({ mayExist: true }))).toMatchObject({ attempts: 2, written: true });
+  });
+
+  it('mayExist true for a long note: only the parts whose Task is missing are written', async () => {
+    const connection = connect();
+    const body = `${'a'.repeat(32_000)}${'b'.repeat(32_000)}${'c'.repeat(10)}`;
+    const key = 'crm-connect:chat-1:add-note:fedcba9876543210';
+    const title = `Interaction chat-1: notes and transcript [${tag(key)}]`;
+    nock(origin)
+      .get(`${dataPath}/query`)
+      .query({ q: `SELECT Id, Subject FROM Task WHERE WhatId = '${caseId}'` })
+      .reply(200, {
+        totalSize: 3,
+        done: true,
+        records: [
+          { attributes: { type: 'Task' }, Id: '00Txx000001gPqSEAU', Subject: `${title} (part 1 of 3)` },
+          { attributes: { type: 'Task' }, Id: '00Txx000001gPqTEAU', Subject: `${title} (part 3 of 3)` },
+          // Another note of the same interaction (another key): not this one's part 2.
+          {
+            attributes: { type: 'Task' },
+            Id: '00Txx000001gPqUEAU',
+            Subject: `Interaction chat-1: notes and transcript [${tag('other')}] (part 2 of 3)`,
+          },
+        ],
+      });
+    let sent: { records: { Subject: string; Description: string }[] } | undefined;
+    nock(origin)
+      .post(`${dataPath}/composite/sobjects`, (received) => {
+        sent = received;
+        return true;
+      })
+      .reply(200, [{ id: '00Txx000001gPqVEAU', success: true, errors: [] }]);
+    const result = await connection.addNote(note({ body, idempotencyKey: key, mayExist: true }));
+    expect(result).toMatchObject({ attempts: 2, written: true });
+    expect(sent?.records.map((task) => [task.Subject, task.Description])).toEqual([
+      [`${title} (part 2 of 3)`, 'b'.repeat(32_000)],
+    ]);
+  });
+
+  it('a lookup answered in an undocumented shape is a typed error, and nothing is written', async () => {
+    const connection = connect();
+    nock(origin).get(`${dataPath}/query`).query({ q: commentQuery }).reply(200, { rows: [] });
+    const error = await connection.addNote(note({ mayExist: true })).catch((caught: unknown) => caught);
+    expect(isCrmConnectError(error) && error.code).toBe('invalid_response');
+    expect((error as Error).message).toContain('find the note on the case');
+  });
+});
+
+describe('salesforce writes by agents (agentSessions)', () => {
+  const agentToken = `Bearer ${agentAccessTokens[users.agent.id]}`;
+  const connect = () => agentPlugin.connect(salesforceSettingsSchema.parse(settings), context());
+
+  it("the agent's own token makes the write; the result names no other performer", async () => {
+    const connection = connect();
+    nock(origin)
+      .patch(`${dataPath}/sobjects/Case/${caseId}`)
+      .matchHeader('authorization', agentToken)
+      .reply(204);
+    const result = await connection.changeOwner({
+      interactionId: 'chat-1',
+      ticket: { id: caseId },
+      owner: users.agent,
+      performer: users.agent,
+    });
+    expect(result).toEqual({ attempts: 1 });
+  });
+
+  it('Salesforce refuses the agent the write (no access to the record): the admin makes it, and the result names the admin', async () => {
+    const connection = connect();
+    nock(origin)
+      .patch(`${dataPath}/sobjects/Case/${caseId}`)
+      .matchHeader('authorization', agentToken)
+      .reply(400, [
+        {
+          message: 'insufficient access rights on object id',
+          errorCode: 'INSUFFICIENT_ACCESS_OR_READONLY',
+          fields: [],
+        },
+      ]);
+    mockRefresh(adminRefreshToken, adminAccessToken, users.admin);
+    nock(origin).patch(`${dataPath}/sobjects/Case/${caseId}`).matchHeader('authorization', bearer).reply(204);
+    const result = await connection.changeOwner({
+      interactionId: 'chat-1',
+      ticket: { id: caseId },
+      owner: users.agent,
+      performer: users.agent,
+    });
+    expect(result).toMatchObject({ attempts: 2, performer: { id: users.admin.id, role: 'admin' } });
+  });
+
+  it("an agent's expired access token: the admin writes the note, and the result names the admin", async () => {
+    const connection = connect();
+    nock(origin)
+      .post(`${dataPath}/sobjects/CaseComment`)
+      .matchHeader('authorization', agentToken)
+      .reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    mockRefresh(adminRefreshToken, adminAccessToken, users.admin);
+    nock(origin)
+      .post(`${dataPath}/sobjects/CaseComment`)
+      .matchHeader('authorization', bearer)
+      .reply(201, { id: '00axx000000Jk2LAAS', success: true, errors: [] });
+    const result = await connection.addNote({
+      interactionId: 'chat-1',
+      ticket: { id: caseId },
+      body: 'Agent: thanks!',
+      performer: users.agent,
+      idempotencyKey: 'k',
+      mayExist: false,
+    });
+    expect(result).toMatchObject({ written: true, performer: { id: users.admin.id } });
+  });
+});

@@ -244,3 +244,92 @@ describe('salesforce sessions: an expired access token', () => {
     expect((error as Error).message).not.toContain(renewedAccessToken);
   });
 });
+
+describe('salesforce sessions: the default user is the admin who writes', () => {
+  it('a first admin revoked between writes: the Case is sent again owned by the admin who writes, and reported so', async () => {
+    const { audit, connector } = await setup();
+    mockSession(firstRefreshToken, firstAccessToken, users.admin);
+    mockComposite(firstAccessToken);
+    const sf = connector();
+    expect(await sf.handle(chatStarted())).toMatchObject({ owner: { id: users.admin.id } });
+
+    // Ada's grant is revoked: her access token stops working, then her refresh token.
+    const owners: unknown[] = [];
+    nock(origin)
+      .post(
+        `${dataPath}/composite`,
+        (body: { compositeRequest: { referenceId: string; body?: { OwnerId?: string } }[] }) =>
+          owners.push(body.compositeRequest.find((sub) => sub.referenceId === 'case')?.body?.OwnerId) > 0,
+      )
+      .matchHeader('authorization', `Bearer ${firstAccessToken}`)
+      .reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    mockRevokedRefresh(firstRefreshToken);
+    mockRefreshOnly(backupRefreshToken, backupAccessToken, backupAdmin.id);
+    nock(origin)
+      .post(
+        `${dataPath}/composite`,
+        (body: { compositeRequest: { referenceId: string; body?: { OwnerId?: string } }[] }) =>
+          owners.push(body.compositeRequest.find((sub) => sub.referenceId === 'case')?.body?.OwnerId) > 0,
+      )
+      .matchHeader('authorization', `Bearer ${backupAccessToken}`)
+      .reply(200, compositeCreated('500xx000003DHQ1AAO'));
+    const second = await sf.handle(chatStarted());
+    expect(owners).toEqual([users.admin.id, backupAdmin.id]);
+    expect(second).toMatchObject({
+      outcome: 'created',
+      reason: 'default-user',
+      owner: { id: backupAdmin.id, name: backupAdmin.name },
+      performer: { id: backupAdmin.id },
+    });
+    expect(audit.events().map((entry) => entry.reason)).toContain('connection-failover');
+  });
+
+  it("an identified agent's Case keeps its agent when the admin fails over; the performer is the admin who wrote", async () => {
+    const { plugin } = await setup();
+    const connection = plugin.connect(salesforceSettingsSchema.parse(twoAdmins), {
+      redactor: createRedactor(),
+      logger: silentLogger,
+      audit: () => {},
+      rateBudgets: createRateBudgetRegistry(),
+      http: { retry: { initialDelayMs: 1, maxDelayMs: 5 }, timeoutMs: 5_000 },
+    });
+    mockRevokedRefresh(firstRefreshToken);
+    mockRefreshOnly(backupRefreshToken, backupAccessToken, backupAdmin.id);
+    let owner: unknown;
+    nock(origin)
+      .post(
+        `${dataPath}/composite`,
+        (body: { compositeRequest: { referenceId: string; body?: { OwnerId?: string } }[] }) => {
+          owner = body.compositeRequest.find((sub) => sub.referenceId === 'case')?.body?.OwnerId;
+          return true;
+        },
+      )
+      .matchHeader('authorization', `Bearer ${backupAccessToken}`)
+      .reply(200, compositeCreated('500xx000003DHQ1AAO'));
+    const result = await connection.createTicket({
+      event: chatStarted(),
+      owner: users.agent,
+      performer: users.admin,
+      ownerReason: 'identified-agent',
+      idempotencyKey: 'k',
+      subject: 'Chat with Jane Doe',
+      description: 'Hello',
+    });
+    expect(owner).toBe(users.agent.id);
+    expect(result.owner).toBeUndefined();
+    expect(result.performer).toMatchObject({ id: backupAdmin.id, active: true });
+  });
+});
+
+/** The token endpoint refreshing `refreshToken` for `userId`, without the identity call. */
+function mockRefreshOnly(refreshToken: string, accessToken: string, userId: string) {
+  nock(origin)
+    .post('/services/oauth2/token', (body: Record<string, string>) => body.refresh_token === refreshToken)
+    .reply(200, {
+      access_token: accessToken,
+      instance_url: origin,
+      id: `https://login.salesforce.com/id/00Dxx0000001gPLEAY/${userId}`,
+      token_type: 'Bearer',
+      issued_at: '1763722800000',
+    });
+}

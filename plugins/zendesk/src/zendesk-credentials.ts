@@ -13,10 +13,15 @@ import { fetchConnectionAdmin } from './zendesk-users.js';
 export const apiTokenRetirementWarning =
   'Zendesk is retiring API tokens: no new API token can be created from 2026-10-27, a token unused for 30 days is deactivated, and every API token stops working on 2027-04-30. Switch this connection to OAuth client credentials before then: create a confidential OAuth client in Admin Center › Apps and integrations › APIs › OAuth clients, signed in as an admin, and enter its identifier and secret here.';
 
-/** True when the granted scopes let the connection read users and write tickets. */
+/**
+ * True when the granted scopes let the connection read users, tickets and ticket audits, and
+ * write tickets. Reads need the global `read`: the Ticket Audits endpoints (where a note that may
+ * exist is looked up) refuse resource scopes such as `tickets:read`.
+ * https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_audits/ (Required OAuth scope)
+ */
 function scopeSuffices(scope: string): boolean {
   const granted = new Set(scope.split(/\s+/));
-  const reads = granted.has('read') || granted.has('users:read');
+  const reads = granted.has('read');
   const writes = granted.has('write') || granted.has('tickets:write');
   return reads && writes;
 }
@@ -31,7 +36,7 @@ export async function checkZendeskCredentials(
     const token = await account.oauth.token();
     if (token.scope !== undefined && !scopeSuffices(token.scope)) {
       throw new AuthorizationError(
-        `Zendesk granted the OAuth client only the scopes "${token.scope}", but crm-connect needs "${oauthScope}" to find agents and write tickets. Allow those scopes on the client in Admin Center › Apps and integrations › APIs › OAuth clients.`,
+        `Zendesk granted the OAuth client only the scopes "${token.scope}", but crm-connect needs "${oauthScope}" to find agents, read tickets and their audits, and write tickets. Allow those scopes on the client in Admin Center › Apps and integrations › APIs › OAuth clients.`,
         { pluginId },
       );
     }

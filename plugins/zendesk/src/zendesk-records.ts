@@ -1,5 +1,6 @@
 import {
   type AuthProvider,
+  type CreateTicketResult,
   type CrmConnection,
   type CrmUser,
   type HttpResponse,
@@ -13,7 +14,8 @@ import {
 } from '@crm-connect/core';
 import { z } from 'zod';
 import type { ZendeskAccount } from './zendesk-client.js';
-import { assigneeRejected, parseAnswer } from './zendesk-errors.js';
+import { assigneeRejected, parseAnswer, parseWriteAnswer } from './zendesk-errors.js';
+import { landedParts, noteMetadata } from './zendesk-note-lookup.js';
 import { type CommentPart, commentParts } from './zendesk-notes.js';
 import { pluginId } from './zendesk-plugin-id.js';
 import { requesterFor } from './zendesk-requesters.js';
@@ -24,6 +26,15 @@ import type { ZendeskSettings } from './zendesk-settings.js';
  * given the interaction's transcript as internal notes. Every comment crm-connect writes is an
  * internal note (`public: false`): the interaction already happened on the platform, and a
  * public comment could e-mail the customer a copy of their own chat.
+ *
+ * Notes exactly once: a comment is a ticket update, which Zendesk never de-duplicates (the
+ * Idempotency-Key is for ticket creation only). Each note part's update carries the part's key in
+ * its audit metadata; when the note may be there already (`mayExist`: an earlier attempt's
+ * answer was lost, or the ticket was found rather than created through this store) the ticket's
+ * audits are read first and only the missing parts are written. Without `mayExist`, no read.
+ *
+ * An existing ticket (an Idempotency-Key replay, a ticket found by external id) is never changed
+ * by a create: its current assignee is reported as the owner.
  * https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/
  */
 
@@ -33,8 +44,10 @@ const ticketSchema = z.object({
   ticket: z.object({
     id: z.number().int().nonnegative(),
     requester_id: z.number().int().nullable().optional(),
+    assignee_id: z.number().int().nullable().optional(),
   }),
 });
+type ZendeskTicket = z.infer<typeof ticketSchema>['ticket'];
 const ticketsSchema = z.object({ tickets: z.array(ticketSchema.shape.ticket) });
 
 /** Comment parts already written by this connection, so a redelivered note is not written twice. */
@@ -85,7 +98,7 @@ export function createZendeskRecords(
     }
   }
 
-  function ticketRef(ticket: z.infer<typeof ticketSchema>['ticket']): TicketRef {
+  function ticketRef(ticket: ZendeskTicket): TicketRef {
     return {
       id: String(ticket.id),
       contactId: ticket.requester_id == null ? undefined : String(ticket.requester_id),
@@ -117,34 +130,48 @@ export function createZendeskRecords(
     });
   }
 
-  /** Adds internal notes in order; a part this connection already wrote is skipped. */
+  /**
+   * Adds internal notes in order, each carrying its key in the update's audit metadata. A part
+   * this connection already wrote is skipped; with `mayExist`, the parts left are first looked
+   * up on the ticket and only the missing ones are written.
+   */
   async function addComments(
     ticketId: string,
     parts: readonly CommentPart[],
     auth: AuthProvider,
-  ): Promise<number> {
+    mayExist: boolean,
+  ): Promise<{ attempts: number; written: boolean }> {
     let attempts = 0;
-    for (const part of parts) {
-      if (written.has(part.key)) continue;
+    let missing = parts.filter((part) => !written.has(part.key));
+    if (mayExist && missing.length > 0) {
+      const landed = await landedParts(account, ticketPath(ticketId), missing);
+      attempts += landed.attempts;
+      for (const key of landed.found) remember(key);
+      missing = missing.filter((part) => !landed.found.has(part.key));
+    }
+    for (const part of missing) {
       // https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket
       const response = await account.api.request({
         method: 'PUT',
         path: ticketPath(ticketId),
         operation: 'add an internal note',
         // Idempotency-Key is honoured on ticket creation only, and a comment PUT appends: never
-        // repeat it blindly (a redelivery is caught by `written` above instead).
+        // repeat it blindly (a redelivery looks the part up by its audit metadata instead).
         idempotent: false,
         auth,
-        body: { ticket: { comment: { body: part.body, public: false } } },
+        body: { ticket: { comment: { body: part.body, public: false }, metadata: noteMetadata(part) } },
       });
-      parseAnswer(ticketSchema, response, 'add an internal note');
       attempts += response.attempts;
+      parseWriteAnswer(ticketSchema, response, 'add an internal note');
       remember(part.key);
     }
-    return attempts;
+    return { attempts, written: missing.length > 0 };
   }
 
-  async function findTicket(interactionId: string): Promise<TicketRef | undefined> {
+  /** The interaction's ticket as Zendesk lists it now (assignee included), the oldest if several. */
+  async function findExisting(
+    interactionId: string,
+  ): Promise<{ ticket: ZendeskTicket; attempts: number } | undefined> {
     // https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#list-tickets
     const response = await account.api.request({
       method: 'GET',
@@ -158,7 +185,48 @@ export function createZendeskRecords(
     const [oldest] = [...tickets].sort((a, b) =>
       String(a.id).localeCompare(String(b.id), 'en', { numeric: true }),
     );
-    return oldest === undefined ? undefined : ticketRef(oldest);
+    return oldest === undefined ? undefined : { ticket: oldest, attempts: response.attempts };
+  }
+
+  async function findTicket(interactionId: string): Promise<TicketRef | undefined> {
+    const found = await findExisting(interactionId);
+    return found === undefined ? undefined : ticketRef(found.ticket);
+  }
+
+  /** The ticket as it is now: a replayed creation answer shows the assignee it had then. */
+  async function currentTicket(ticketId: number): Promise<{ ticket: ZendeskTicket; attempts: number }> {
+    // https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#show-ticket
+    const response = await account.api.request({
+      method: 'GET',
+      path: ticketPath(String(ticketId)),
+      operation: 'read the existing ticket',
+      auth: account.credentials.admin(),
+    });
+    return {
+      ticket: parseAnswer(ticketSchema, response, 'read the existing ticket').ticket,
+      attempts: response.attempts,
+    };
+  }
+
+  /**
+   * A ticket that existed before this create: left as it is, its current assignee reported as the
+   * owner (none when unassigned), and the further parts of a long description written only if
+   * missing (an earlier attempt may have added them).
+   */
+  async function existingTicket(
+    ticket: ZendeskTicket,
+    rest: readonly CommentPart[],
+    auth: AuthProvider,
+    attempts: number,
+  ): Promise<CreateTicketResult> {
+    const more = rest.length === 0 ? 0 : (await addComments(String(ticket.id), rest, auth, true)).attempts;
+    const result: CreateTicketResult = {
+      ticket: ticketRef(ticket),
+      created: false,
+      attempts: attempts + more,
+    };
+    if (ticket.assignee_id != null) result.owner = { id: String(ticket.assignee_id), active: true };
+    return result;
   }
 
   return {
@@ -197,22 +265,32 @@ export function createZendeskRecords(
       } catch (error) {
         // The key already created this interaction's ticket from another body (a redelivered event
         // whose requester lookup now finds another end user with the same phone, found by the fault
-        // matrix): that ticket is the one.
+        // matrix; an assignment that overtook its opening event): that ticket is the one.
         if (hasErrorCode(error, 'conflict')) {
-          const existing = await findTicket(event.interactionId);
+          const existing = await findExisting(event.interactionId);
           if (existing !== undefined)
-            return { ticket: existing, created: false, attempts: (error.attempts ?? 1) + 1 };
+            return existingTicket(existing.ticket, rest, auth, (error.attempts ?? 1) + existing.attempts);
         }
         throw assigneeRejected(error, input.owner.id);
       }
-      const ticket = ticketRef(parseAnswer(ticketSchema, response, 'create the ticket').ticket);
+      let created: ZendeskTicket;
+      try {
+        created = parseWriteAnswer(ticketSchema, response, 'create the ticket').ticket;
+      } catch (error) {
+        // Zendesk accepted the create but its answer is unreadable: the ticket may exist, look for it.
+        const existing = await findExisting(event.interactionId);
+        if (existing === undefined) throw error;
+        return existingTicket(existing.ticket, rest, auth, response.attempts + existing.attempts);
+      }
+      if (response.headers['x-idempotency-lookup'] === 'hit') {
+        // A replay: its answer is the first one, so the assignee may have changed since.
+        const current = await currentTicket(created.id);
+        return existingTicket(current.ticket, rest, auth, response.attempts + current.attempts);
+      }
+      const ticket = ticketRef(created);
       // The rest of a description too long for one comment follows as further internal notes.
-      const more = rest.length === 0 ? 0 : await addComments(ticket.id, rest, auth);
-      return {
-        ticket,
-        created: response.headers['x-idempotency-lookup'] !== 'hit',
-        attempts: response.attempts + more,
-      };
+      const more = rest.length === 0 ? 0 : (await addComments(ticket.id, rest, auth, false)).attempts;
+      return { ticket, created: true, attempts: response.attempts + more };
     },
 
     findTicket,
@@ -228,7 +306,7 @@ export function createZendeskRecords(
           auth,
           body: { ticket: { assignee_id: userId(input.owner.id) } },
         });
-        parseAnswer(ticketSchema, response, 'reassign the ticket');
+        parseWriteAnswer(ticketSchema, response, 'reassign the ticket');
         return { attempts: response.attempts };
       } catch (error) {
         throw assigneeRejected(error, input.owner.id);
@@ -238,7 +316,7 @@ export function createZendeskRecords(
     async addNote(input) {
       const auth = performerAuth(input.performer, input.interactionId, 'interaction.ended', 'add-note');
       const parts = commentParts(input.body, input.idempotencyKey);
-      return { attempts: await addComments(input.ticket.id, parts, auth), written: true };
+      return addComments(input.ticket.id, parts, auth, input.mayExist);
     },
   };
 }

@@ -16,6 +16,7 @@ export const zendeskUserSchema = z.object({
   active: z.boolean().nullable().optional(),
   suspended: z.boolean().nullable().optional(),
   phone: z.string().nullable().optional(),
+  external_id: z.string().nullable().optional(),
 });
 export type ZendeskUser = z.infer<typeof zendeskUserSchema>;
 

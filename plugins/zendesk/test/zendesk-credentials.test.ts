@@ -161,6 +161,17 @@ describe('zendesk credential check, OAuth client credentials mode', () => {
     expect(harness().requests).toHaveLength(1);
   });
 
+  it('resource scopes without the global read are refused: ticket audits (the note lookup) accept only "read"', async () => {
+    harness().crm().post('/oauth/tokens').reply(200, {
+      access_token: accessToken,
+      token_type: 'bearer',
+      scope: 'users:read tickets:read tickets:write',
+    });
+    const error = expectError((await validate(oauthSettings)).result, AuthorizationError);
+    expect(error.message).toContain('"read write"');
+    expect(harness().requests).toHaveLength(1);
+  });
+
   it.each([
     ['invalid_client', 401, 'identifier (not its numeric id) and secret'],
     ['unauthorized_client', 400, 'kind "Confidential"'],

@@ -16,6 +16,7 @@ import {
   origin,
   updatedTicketReply,
   users,
+  wireTicket,
   wireUser,
   zendeskFixture,
 } from './zendesk-fixture.js';
@@ -186,9 +187,14 @@ describe('zendesk ticket creation', () => {
     // A new connector has an empty link store: the event goes to Zendesk again.
     harness().use(mocks.connectionUser);
     ticketCreated(35442, 'hit');
+    // The replayed answer is the first one: the ticket is read as it is now, for its assignee.
+    harness()
+      .crm()
+      .get('/api/v2/tickets/35442')
+      .reply(200, { ticket: wireTicket(35442, { assignee_id: Number(users.agent.id) }) });
     const replay = await harness().connector({ defaultUser: true }).handle(event);
     expect(first).toMatchObject({ outcome: 'created', recordId: '35442' });
-    expect(replay).toMatchObject({ outcome: 'existing', recordId: '35442' });
+    expect(replay).toMatchObject({ outcome: 'existing', recordId: '35442', owner: { id: users.agent.id } });
     const keys = writes().map((request) => request.headers['idempotency-key']);
     expect(keys).toEqual([createKey(event.interactionId), createKey(event.interactionId)]);
   });
@@ -288,6 +294,10 @@ describe('zendesk connection, called directly', () => {
       harness().context(),
     );
     ticketCreated(35470, 'hit');
+    harness()
+      .crm()
+      .get('/api/v2/tickets/35470')
+      .reply(200, { ticket: wireTicket(35470) });
     const event = chatStarted();
     const result = await connection.createTicket({
       event,
@@ -301,7 +311,9 @@ describe('zendesk connection, called directly', () => {
     expect(result).toEqual({
       ticket: { id: '35470', contactId: '360009876501', url: `${origin}/agent/tickets/35470` },
       created: false,
-      attempts: 1,
+      attempts: 2,
+      // An existing ticket keeps its assignee, reported as the owner (not the one asked for).
+      owner: { id: users.admin.id, active: true },
     });
     expect(writes()[0]?.headers.authorization).toBe(adminAuth);
   });
@@ -500,7 +512,13 @@ describe('zendesk reassignment and notes', () => {
     expect(put).toMatchObject({ method: 'PUT', path: '/api/v2/tickets/35464' });
     expect(put?.headers.authorization).toBe(adminAuth);
     const body = 'Disposition: resolved\n\nTranscript:\nCustomer: Hello\nAgent: Hi, how can I help?';
-    expect(bodyOf(put)).toEqual({ ticket: { comment: { body, public: false } } });
+    // The note's key rides in the update's audit metadata, where a redelivery can look it up.
+    expect(bodyOf(put)).toEqual({
+      ticket: {
+        comment: { body, public: false },
+        metadata: { crm_connect_note: idempotencyKey(event.interactionId, 'add-note', body) },
+      },
+    });
     // Zendesk honours Idempotency-Key on ticket creation only: a comment PUT carries none.
     expect(put?.headers['idempotency-key']).toBeUndefined();
   });

@@ -1,11 +1,14 @@
 import type { CrmId, RunningSandboxCrm, SandboxCrmOptions } from '@crm-connect/sandbox-crms';
 import { injectPeriodically, type UntargetedFault } from './periodic-faults.js';
+import type { DeliveryPattern } from './platform-replay.js';
 
 /**
  * The columns of the matrix: what the sandbox does wrong while the interactions are replayed.
  * A column either injects a fault into about one request in N of every API route all through
  * the run, or changes the CRM at set points of the run (tokens expired, a grant revoked, an agent
- * deactivated), as happens in production, not once at the start.
+ * deactivated), as happens in production, not once at the start. The last two columns are
+ * delivery patterns instead: how the platform redelivers (an opening event after its assignment,
+ * an ending twice) to workers that share nothing with the others.
  */
 
 export type ColumnId =
@@ -16,7 +19,9 @@ export type ColumnId =
   | 'dropped-after-commit'
   | 'expired-token'
   | 'revoked-refresh-token'
-  | 'deactivated-agent';
+  | 'deactivated-agent'
+  | 'late-opening'
+  | 'redelivered-end';
 
 /** HTTP settings every cell's connectors use: retries scaled down, a short per-attempt timeout. */
 export const cellHttp = { retry: { initialDelayMs: 5, maxDelayMs: 50 }, timeoutMs: 1_000 } as const;
@@ -42,6 +47,14 @@ export interface FaultColumn {
   crmOptions?: SandboxCrmOptions | undefined;
   /** Error codes of events that cannot succeed under this column's fault: the platform must get them, typed. */
   cannotSucceed(crm: CrmId): readonly string[];
+  /** Deliveries the platform adds under this column (to fresh workers, late, twice). Default: none. */
+  delivery?: DeliveryPattern | undefined;
+  /**
+   * Share of the run's interactions (`--interactions`) this column replays. Default 1. The
+   * delivery patterns replay half: each fresh worker costs a new connection (a token, TLS), and
+   * half of 2,000 still sends a few hundred deliveries to fresh workers.
+   */
+  interactionShare?: number | undefined;
   start(crm: RunningSandboxCrm, random: () => number): ColumnRun;
 }
 
@@ -78,6 +91,9 @@ function milestones(at: readonly number[], change: (crm: RunningSandboxCrm) => v
     };
   };
 }
+
+/** Nothing injected into the sandbox: the column is a delivery pattern. */
+const quiet = (): ColumnRun => ({ progress() {}, applied: () => 0, stop() {} });
 
 const always = () => undefined;
 const nothing = () => [];
@@ -162,5 +178,37 @@ export const faultColumns: readonly FaultColumn[] = [
     notApplicable: always,
     cannotSucceed: () => ['owner_rejected'],
     start: milestones([1 / 3], (crm) => crm.sandbox.deactivateUser('olga.other@acme.test')),
+  },
+  {
+    id: 'late-opening',
+    title: 'late opening event',
+    description:
+      'For about half of the interactions assigned to an agent after they opened (chats assigned later, voicemails called back), the opening event (chat.started, voicemail.received) is delivered again after the assignment, to a fresh worker: a connector sharing nothing with the others (empty caches, its own empty record-link store). It must find the record, neither create a second one nor take it from the agent. Injected: the late deliveries.',
+    notApplicable: always,
+    cannotSucceed: nothing,
+    delivery: { lateOpening: 0.5, endAgain: 0, endAgainFresh: 0 },
+    interactionShare: 0.5,
+    start: quiet,
+  },
+  {
+    id: 'redelivered-end',
+    title: 'redelivered end',
+    description:
+      'Half of the acknowledged interaction.ended events are delivered again, half of those to the worker that acknowledged them, half to a fresh worker (empty caches, its own empty record-link store); and about 1 note request in 5 is processed, then its connection destroyed without an answer. The note must be on the record once. Injected: the extra deliveries and the lost answers.',
+    notApplicable: always,
+    cannotSucceed: nothing,
+    delivery: { lateOpening: 0, endAgain: 0.5, endAgainFresh: 0.5 },
+    interactionShare: 0.5,
+    start: (crm, random) => {
+      const faults = injectPeriodically({
+        faults: crm.sandbox.faults,
+        log: crm.sandbox.log,
+        fault: { kind: 'drop', when: 'after-handling' },
+        oneIn: 5,
+        eligible: (route) => crm.noteRoutes.includes(route),
+        random,
+      });
+      return { progress() {}, applied: faults.applied, stop: faults.stop };
+    },
   },
 ];

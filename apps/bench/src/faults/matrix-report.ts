@@ -20,11 +20,12 @@ const headers = [
   'untyped',
   'secrets',
   'notes twice',
+  'wrong owner',
   'time',
   'result',
 ] as const;
 /** Columns whose figures are right-aligned. */
-const numeric = new Set([2, 3, 4, 5, 6, 8, 9, 10, 11]);
+const numeric = new Set([2, 3, 4, 5, 6, 8, 9, 10, 11, 12]);
 
 function typedErrors(result: CellResult): string {
   const entries = Object.entries(result.typedErrors).sort(([, a], [, b]) => b - a);
@@ -35,7 +36,8 @@ function typedErrors(result: CellResult): string {
 
 function row(cell: MatrixCell): string[] {
   const start = [cell.column.title, cell.crm.displayName];
-  if (cell.kind === 'not-applicable') return [...start, ...Array<string>(10).fill('—'), cell.reason];
+  if (cell.kind === 'not-applicable')
+    return [...start, ...Array<string>(headers.length - 3).fill('—'), cell.reason];
   const { result } = cell;
   const problems = cellProblems(result);
   return [
@@ -49,6 +51,7 @@ function row(cell: MatrixCell): string[] {
     String(result.untypedErrors),
     String(result.secretsFound),
     String(result.duplicateNotes),
+    String(result.wrongOwner),
     `${(result.durationMs / 1000).toFixed(1)} s`,
     problems.length === 0 ? 'ok' : `FAIL: ${problems.join('; ')}`,
   ];

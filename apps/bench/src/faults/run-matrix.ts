@@ -22,7 +22,12 @@ export interface MatrixOptions {
 /** Rough cost of a cell, so the slowest start first and the processes finish together. */
 function weight(crm: SandboxCrm, column: FaultColumn): number {
   const perCrm: Record<string, number> = { dynamics: 3, kustomer: 2, salesforce: 2, zendesk: 1 };
-  return (perCrm[crm.id] ?? 1) * (column.id === 'timeout' || column.id === 'rate-limit' ? 2 : 1);
+  const perColumn: Partial<Record<string, number>> = {
+    timeout: 2,
+    'rate-limit': 2,
+    'redelivered-end': 1.5,
+  };
+  return (perCrm[crm.id] ?? 1) * (perColumn[column.id] ?? 1);
 }
 
 /** A cell that crashed or hung: every count unknown, reported as a failure. */
@@ -36,6 +41,8 @@ function brokenCell(crm: SandboxCrm, column: FaultColumn, why: string, durationM
     lost: 0,
     duplicated: 0,
     duplicateNotes: 0,
+    wrongOwner: 0,
+    ownerUnchecked: 0,
     typedErrors: {},
     unexplainedErrors: 0,
     untypedErrors: 0,

@@ -14,8 +14,10 @@ export const salesforceLinkHelp = `Usage: crm-connect salesforce link --config <
 
 Links a Salesforce admin to crm-connect through the OAuth web-server flow with PKCE, with the
 same library calls platform code uses: prints the authorize URL, receives the callback on a
-local port, stores the refresh token (owner-only file) and adds the admin connection to the
-settings file. Link a second admin for redundancy by running it again.
+local port, checks the admin's rights (API Enabled, Modify All Data, View All Users, Transfer
+Cases; nothing is written), stores the refresh token (owner-only file) and adds the admin
+connection to the settings file. Link a second admin for redundancy by running it again; check
+them later with \`crm-connect salesforce status\`.
 
 The connected app must list http://localhost:<port>/oauth/callback as a Callback URL.
 
@@ -113,6 +115,7 @@ export async function salesforceLinkCommand(args: readonly string[], io: CliIo):
         `✔ Linked ${connection.username} (${connection.userId}) of org ${connection.orgId}: ${connection.status}.\n`,
       );
       io.stdout(`  Saved the connection to ${values.config}; the refresh token is in the token store.\n`);
+      for (const warning of result.warnings) io.stdout(`⚠ ${warning}\n`);
       const box = result.form.checkboxes.defaultUser;
       io.stdout(`  Default user checkbox: ${box.enabled ? 'enabled' : `disabled (${box.reason ?? ''})`}.\n`);
       return exitCodes.ok;

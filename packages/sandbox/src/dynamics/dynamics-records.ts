@@ -361,6 +361,9 @@ export function recordRoutes(store: DynamicsStore, clock: () => number): Route[]
         const current = store.incidents.get((params.id ?? '').toLowerCase());
         // The sandbox never upserts: a PATCH of a missing case is a 404, with or without If-Match: *.
         if (current === undefined) return doesNotExist('incident', params.id ?? '');
+        // If-None-Match: * makes the PATCH a create only ("prevent update in upsert"): an existing record is left as it is.
+        // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api
+        if (request.headers['if-none-match']?.trim() === '*') return duplicateKey();
         const ifMatch = request.headers['if-match'];
         if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== `W/"${current.versionnumber}"`) {
           return odataError(

@@ -28,9 +28,9 @@ export const dataverseCodes = {
   userDisabled: '0x80040225',
   /** The app has no application user in the environment. */
   notMember: '0x80072560',
-  /** A record with this primary key exists (UNCONFIRMED). */
+  /** A record with this primary key exists: "Cannot insert duplicate key", -2147220937 (Troubleshoot Dataverse client errors). */
   duplicateKey: '0x80040237',
-  /** No record with this id (UNCONFIRMED). */
+  /** No record with this id: "… Do Not Exist", -2147220969 (same page). */
   doesNotExist: '0x80040217',
   /** A value failed validation (too long, out of range). */
   validation: '0x80044331',

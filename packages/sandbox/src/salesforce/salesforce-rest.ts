@@ -2,7 +2,7 @@ import { json, type SandboxRequest, type SandboxResponse } from '../http-exchang
 import type { Route, RouteContext, RouteHandler } from '../routes.js';
 import { sessionOf } from './salesforce-oauth.js';
 import { describeOf, fieldOf, sameValue, type WriteContext, writeRecord } from './salesforce-objects.js';
-import { parseSoql, runSoql, SoqlError } from './salesforce-soql.js';
+import { parseSoql, permissionRow, projectRecord, runSoql, SoqlError } from './salesforce-soql.js';
 import type { SalesforceStore, UserRecord } from './salesforce-store.js';
 import {
   invalidSession,
@@ -81,18 +81,20 @@ export function restRoutes(store: SalesforceStore, clock: () => number): Route[]
       path: `${dataPath}/query`,
       name: 'query',
       // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm
-      handler: withSession(store, (request, { version }) => {
+      handler: withSession(store, (request, { user, version }) => {
         const soql = request.query.get('q');
         if (soql === null || soql.trim() === '')
           return salesforceError(400, 'MALFORMED_QUERY', 'A query string (q) is required.');
         try {
           const query = parseSoql(soql);
+          if (query.kind === 'permissions') {
+            return json(200, { totalSize: 1, done: true, records: [permissionRow(query, user)] });
+          }
           const records = runSoql(store, query);
-          const names = query.fields.map((field) => field.name);
           return json(200, {
             totalSize: records.length,
             done: true,
-            records: records.map((record) => wireRecord(query.describe.name, record, version, names)),
+            records: records.map((record) => projectRecord(store, query, record, version)),
           });
         } catch (error) {
           if (error instanceof SoqlError) return salesforceErrors(400, [error.error]);

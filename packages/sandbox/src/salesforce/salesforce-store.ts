@@ -1,6 +1,7 @@
 import { type SandboxSeed, type SeededUser, type SeedPerson, seedPeople } from '../seed.js';
 import { createTable, type Table } from '../store.js';
 import { salesforceId18 } from './salesforce-id-suffix.js';
+import type { SystemPermission } from './salesforce-permissions.js';
 
 /**
  * The Salesforce sandbox's records: the org's users and the sObjects the plugin writes (Contact,
@@ -35,6 +36,8 @@ export interface UserRecord extends SObjectRecord {
   password: string;
   /** `System Administrator` or `Standard User` (the identity service and the seed list show it). */
   profile: string;
+  /** Rights a test grants (`true`) or takes away (`false`) over the profile's, as permission sets would. */
+  permissionSets?: Partial<Record<SystemPermission, boolean>> | undefined;
 }
 
 export interface ContactRecord extends SObjectRecord {

@@ -46,7 +46,7 @@ export function salesforceTime(ms: number): string {
 }
 
 /** Fields a record never shows through the API (the sandbox's sign-in data). */
-const hidden = new Set(['id', 'password', 'profile']);
+const hidden = new Set(['id', 'password', 'profile', 'permissionSets']);
 
 /** A record as the REST API shows it: `attributes`, then the fields (all, or those named). */
 export function wireRecord(

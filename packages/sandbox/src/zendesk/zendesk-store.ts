@@ -52,6 +52,25 @@ export interface ZendeskCommentRecord {
   body: string;
   public: boolean;
   created_at: string;
+  /** The audit of the create or update that added it. */
+  audit_id: number;
+}
+
+/**
+ * One create or update of a ticket, as Zendesk keeps it: who made it, its events, and the
+ * request's write-only `ticket.metadata`, returned as the audit's `metadata.custom`.
+ * https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_audits/
+ */
+export interface ZendeskAuditRecord {
+  id: number;
+  ticket_id: number;
+  author_id: number;
+  created_at: string;
+  /** The request's `ticket.metadata`, `{}` without one. */
+  custom: Record<string, unknown>;
+  /** The `User-Agent` of the request, shown as `metadata.system.client`. */
+  client: string | null;
+  events: Record<string, unknown>[];
 }
 
 /** An answer kept under an `Idempotency-Key`, replayed for a repeat of the same request. */
@@ -97,6 +116,7 @@ export interface ZendeskStore {
   users: Table<ZendeskUserRecord>;
   tickets: Table<ZendeskTicketRecord>;
   comments: Table<ZendeskCommentRecord>;
+  audits: Table<ZendeskAuditRecord>;
   idempotentAnswers: Table<IdempotentAnswerRecord>;
   oauthClients: Table<OAuthClientRecord>;
   accessTokens: Table<AccessTokenRecord>;
@@ -152,6 +172,7 @@ export function createZendeskStore(): { store: ZendeskStore; seed: ZendeskSeed }
     users,
     tickets: createTable(),
     comments: createTable(),
+    audits: createTable(),
     idempotentAnswers: createTable(),
     oauthClients: createTable([
       {

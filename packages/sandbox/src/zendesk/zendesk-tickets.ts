@@ -2,20 +2,29 @@ import { z } from 'zod';
 import { json, type SandboxRequest, type SandboxResponse } from '../http-exchange.js';
 import type { Route } from '../routes.js';
 import { type StaffHandler, staffOnly } from './zendesk-auth.js';
-import type { ZendeskStore, ZendeskTicketRecord, ZendeskUserRecord } from './zendesk-store.js';
+import { cursorPage, offsetPage, wantsCursor } from './zendesk-pagination.js';
+import type {
+  ZendeskAuditRecord,
+  ZendeskStore,
+  ZendeskTicketRecord,
+  ZendeskUserRecord,
+} from './zendesk-store.js';
 import {
   type FieldProblem,
   invalidRequest,
   recordInvalid,
   recordNotFound,
+  wireAudit,
   wireComment,
   wireTicket,
 } from './zendesk-wire.js';
 
 /**
  * Tickets: create (honouring `Idempotency-Key`), update (assignee, comments, status), list with
- * the `external_id` filter, show, and comments.
+ * the `external_id` filter, show, comments, and audits. Every create or update is kept as an
+ * audit, with the request's write-only `ticket.metadata` as the audit's `metadata.custom`.
  * https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/
+ * https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_audits/
  */
 
 /**
@@ -42,6 +51,8 @@ const ticketInputSchema = z.object({
     tags: z.array(z.string()).optional(),
     custom_fields: z.array(z.object({ id: z.number().int(), value: z.unknown() })).optional(),
     status: z.enum(['new', 'open', 'pending', 'hold', 'solved']).optional(),
+    /** Write only: kept on the audit as `metadata.custom`. */
+    metadata: z.record(z.string(), z.unknown()).optional(),
   }),
 });
 type TicketInput = z.infer<typeof ticketInputSchema>['ticket'];
@@ -80,25 +91,28 @@ export function ticketRoutes(store: ZendeskStore, clock: () => number): Route[] 
   const timestamp = () => new Date(clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const staff = (handler: StaffHandler) => staffOnly(store, clock, 'tickets', handler);
 
+  /** Keeps the audit of a create or update; its comment events are filled in as the comments are added. */
+  function newAudit(request: SandboxRequest, ticketId: number, author: number, input: TicketInput) {
+    return store.audits.insert({
+      id: store.nextId.audit(),
+      ticket_id: ticketId,
+      author_id: author,
+      created_at: timestamp(),
+      custom: input.metadata ?? {},
+      client: request.headers['user-agent'] ?? null,
+      events: [],
+    });
+  }
+
   function answer(
     request: SandboxRequest,
     status: number,
     ticket: ZendeskTicketRecord,
-    author: number,
-    events: unknown[],
+    audit: ZendeskAuditRecord,
   ) {
     return json(
       status,
-      {
-        ticket: wireTicket(request.origin, store, ticket),
-        audit: {
-          id: store.nextId.audit(),
-          ticket_id: ticket.id,
-          created_at: ticket.updated_at,
-          author_id: author,
-          events,
-        },
-      },
+      { ticket: wireTicket(request.origin, store, ticket), audit: wireAudit(audit) },
       status === 201 ? { Location: `${request.origin}/api/v2/tickets/${ticket.id}.json` } : {},
     );
   }
@@ -138,16 +152,34 @@ export function ticketRoutes(store: ZendeskStore, clock: () => number): Route[] 
     return actor.id;
   }
 
-  function addComment(ticketId: number, comment: z.infer<typeof commentSchema>, actor: ZendeskUserRecord) {
+  function addComment(
+    audit: ZendeskAuditRecord,
+    comment: z.infer<typeof commentSchema>,
+    actor: ZendeskUserRecord,
+  ) {
     const author = comment.author_id === undefined ? undefined : store.users.get(comment.author_id);
-    return store.comments.insert({
+    const body = comment.body ?? comment.html_body ?? '';
+    const added = store.comments.insert({
       id: store.nextId.comment(),
-      ticket_id: ticketId,
+      ticket_id: audit.ticket_id,
       author_id: author?.id ?? actor.id,
-      body: comment.body ?? comment.html_body ?? '',
+      body,
       public: comment.public ?? true,
       created_at: timestamp(),
+      audit_id: audit.id,
     });
+    audit.events.push({
+      id: added.id,
+      type: 'Comment',
+      author_id: added.author_id,
+      body: added.body,
+      html_body: `<p>${added.body}</p>`,
+      plain_body: added.body,
+      public: added.public,
+      attachments: [],
+      audit_id: audit.id,
+    });
+    return added;
   }
 
   const createTicket: StaffHandler = (request, { user: actor }) => {
@@ -180,17 +212,15 @@ export function ticketRoutes(store: ZendeskStore, clock: () => number): Route[] 
       created_at: now,
       updated_at: now,
     });
-    const comment = addComment(ticket.id, { ...input.comment, body }, actor);
-    return answer(request, 201, ticket, actor.id, [
-      { id: store.nextId.audit(), type: 'Create', field_name: 'assignee_id', value: ticket.assignee_id },
-      {
-        id: store.nextId.audit(),
-        type: 'Comment',
-        body: comment.body,
-        public: comment.public,
-        author_id: comment.author_id,
-      },
-    ]);
+    const audit = newAudit(request, ticket.id, actor.id, input);
+    addComment(audit, { ...input.comment, body }, actor);
+    audit.events.push({
+      id: store.nextId.audit(),
+      type: 'Create',
+      field_name: 'assignee_id',
+      value: ticket.assignee_id,
+    });
+    return answer(request, 201, ticket, audit);
   };
 
   return [
@@ -273,6 +303,28 @@ export function ticketRoutes(store: ZendeskStore, clock: () => number): Route[] 
       }),
     },
     {
+      method: 'GET',
+      path: '/api/v2/tickets/:id/audits',
+      name: 'tickets.audits',
+      // Oldest first; cursor pagination with page[size], offset pagination otherwise, 100 at most a page.
+      handler: staff((request, { params }) => {
+        const ticket = store.tickets.get(Number(params.id));
+        if (ticket === undefined) return recordNotFound();
+        const audits = store.audits.filter((audit) => audit.ticket_id === ticket.id);
+        if (wantsCursor(request)) {
+          const { items, meta, links } = cursorPage(request, audits);
+          return json(200, { audits: items.map(wireAudit), meta, links });
+        }
+        const page = offsetPage(request, audits);
+        return json(200, {
+          audits: page.items.map(wireAudit),
+          next_page: page.next_page,
+          previous_page: page.previous_page,
+          count: page.count,
+        });
+      }),
+    },
+    {
       method: 'PUT',
       path: '/api/v2/tickets/:id',
       name: 'tickets.update',
@@ -282,7 +334,7 @@ export function ticketRoutes(store: ZendeskStore, clock: () => number): Route[] 
         const parsed = ticketInputSchema.safeParse(request.body);
         if (!parsed.success) return invalidRequest('The body needs a "ticket" object.');
         const input = parsed.data.ticket;
-        const events: unknown[] = [];
+        const events: Record<string, unknown>[] = [];
         const changes: Partial<ZendeskTicketRecord> = { updated_at: timestamp() };
         if (input.assignee_id !== undefined) {
           const assignee = input.assignee_id === null ? undefined : store.users.get(input.assignee_id);
@@ -302,23 +354,19 @@ export function ticketRoutes(store: ZendeskStore, clock: () => number): Route[] 
         if (input.status !== undefined) changes.status = input.status;
         if (input.subject !== undefined) changes.subject = input.subject;
         if (input.tags !== undefined) changes.tags = input.tags.map((tag) => tag.toLowerCase());
-        if (input.comment !== undefined) {
-          if ((input.comment.body ?? input.comment.html_body ?? '').trim() === '') {
-            return recordInvalid({
-              comment: [{ description: 'Comment: cannot be blank', error: 'BlankValue' }],
-            });
-          }
-          const comment = addComment(current.id, input.comment, actor);
-          events.push({
-            id: store.nextId.audit(),
-            type: 'Comment',
-            body: comment.body,
-            public: comment.public,
-            author_id: comment.author_id,
+        if (
+          input.comment !== undefined &&
+          (input.comment.body ?? input.comment.html_body ?? '').trim() === ''
+        ) {
+          return recordInvalid({
+            comment: [{ description: 'Comment: cannot be blank', error: 'BlankValue' }],
           });
         }
+        const audit = newAudit(request, current.id, actor.id, input);
+        if (input.comment !== undefined) addComment(audit, input.comment, actor);
+        audit.events.push(...events);
         const ticket = store.tickets.update(current.id, changes) ?? current;
-        return answer(request, 200, ticket, actor.id, events);
+        return answer(request, 200, ticket, audit);
       }),
     },
   ];

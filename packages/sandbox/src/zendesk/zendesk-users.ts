@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { json, type SandboxRequest, type SandboxResponse } from '../http-exchange.js';
+import { json, type SandboxResponse } from '../http-exchange.js';
 import type { Route } from '../routes.js';
 import { authenticate, type StaffHandler, staffOnly } from './zendesk-auth.js';
+import { cursorPage, offsetPage, wantsCursor } from './zendesk-pagination.js';
 import type { ZendeskRole, ZendeskStore, ZendeskUserRecord } from './zendesk-store.js';
 import {
   anonymousUser,
@@ -13,7 +14,7 @@ import {
 } from './zendesk-wire.js';
 
 /**
- * Users: the current user, search, the list, show, create and create-or-update.
+ * Users: the current user, search, the list, show, create, update and create-or-update.
  * https://developer.zendesk.com/api-reference/ticketing/users/users/
  */
 
@@ -23,53 +24,6 @@ export interface UserRoutesOptions {
    * common case) or `anonymous-user` (200 with the anonymous user, also reported). Default `error`.
    */
   badCredentialsOnMe: 'error' | 'anonymous-user';
-}
-
-const maxPageSize = 100;
-
-function pageSize(value: string | null, fallback: number): number {
-  const size = Number(value ?? fallback);
-  return Number.isInteger(size) && size > 0 ? Math.min(size, maxPageSize) : fallback;
-}
-
-/** Offset pagination: `page` and `per_page`, answered with `next_page` / `previous_page` URLs and `count`. */
-function offsetPage<T>(request: SandboxRequest, items: readonly T[]) {
-  const perPage = pageSize(request.query.get('per_page'), maxPageSize);
-  const page = Math.max(1, Number.parseInt(request.query.get('page') ?? '1', 10) || 1);
-  const start = (page - 1) * perPage;
-  const link = (target: number) => {
-    const query = new URLSearchParams(request.query);
-    query.set('page', String(target));
-    query.set('per_page', String(perPage));
-    return `${request.origin}${request.path}?${query.toString()}`;
-  };
-  return {
-    items: items.slice(start, start + perPage),
-    next_page: start + perPage < items.length ? link(page + 1) : null,
-    previous_page: page > 1 ? link(page - 1) : null,
-    count: items.length,
-  };
-}
-
-/** Cursor pagination (`page[size]`, `page[after]`): the cursor is the last id served, encoded. */
-function cursorPage(request: SandboxRequest, users: readonly ZendeskUserRecord[]) {
-  const size = pageSize(request.query.get('page[size]'), maxPageSize);
-  const after = request.query.get('page[after]');
-  const afterId = after === null ? undefined : Number(Buffer.from(after, 'base64url').toString('utf8'));
-  const remaining = users.filter((user) => afterId === undefined || user.id > afterId);
-  const page = remaining.slice(0, size);
-  const hasMore = remaining.length > page.length;
-  const last = page.at(-1);
-  const afterCursor = last === undefined ? null : Buffer.from(String(last.id)).toString('base64url');
-  const first = page[0];
-  const beforeCursor = first === undefined ? null : Buffer.from(String(first.id)).toString('base64url');
-  const next = new URLSearchParams(request.query);
-  if (afterCursor !== null) next.set('page[after]', afterCursor);
-  return {
-    users: page,
-    meta: { has_more: hasMore, after_cursor: afterCursor, before_cursor: beforeCursor },
-    links: { next: hasMore ? `${request.origin}${request.path}?${next.toString()}` : null, prev: null },
-  };
 }
 
 const searchableFields = ['email', 'name', 'role', 'phone', 'external_id'] as const;
@@ -210,9 +164,9 @@ export function userRoutes(store: ZendeskStore, clock: () => number, options: Us
         const users = store.users
           .filter((user) => roles.length === 0 || roles.includes(user.role))
           .sort((a, b) => a.id - b.id);
-        if (request.query.has('page[size]') || request.query.has('page[after]')) {
-          const page = cursorPage(request, users);
-          return json(200, { ...page, users: page.users.map((user) => wireUser(request.origin, user)) });
+        if (wantsCursor(request)) {
+          const { items, meta, links } = cursorPage(request, users);
+          return json(200, { users: items.map((user) => wireUser(request.origin, user)), meta, links });
         }
         const page = offsetPage(request, users);
         return json(200, {
@@ -252,6 +206,32 @@ export function userRoutes(store: ZendeskStore, clock: () => number, options: Us
             Location: `${request.origin}/api/v2/users/${user.id}.json`,
           },
         );
+      }),
+    },
+    {
+      method: 'PUT',
+      path: '/api/v2/users/:id',
+      name: 'users.update',
+      // https://developer.zendesk.com/api-reference/ticketing/users/users/#update-user
+      handler: staff((request, { params, user: actor }) => {
+        const existing = store.users.get(Number(params.id));
+        if (existing === undefined) return recordNotFound();
+        const parsed = userInputSchema.safeParse(request.body);
+        if (!parsed.success) return invalidRequest('The body needs a "user" object.');
+        const input = parsed.data.user;
+        if (!mayAssignRole(actor, input.role) || (existing.role !== 'end-user' && actor.role !== 'admin'))
+          return recordInvalid({ role: [{ description: 'Role: is invalid', error: 'InvalidValue' }] });
+        const details = userProblems(store, input, existing);
+        if (Object.keys(details).length > 0) return recordInvalid(details);
+        const updated = store.users.update(existing.id, {
+          ...(input.name === undefined || input.name === '' ? {} : { name: input.name }),
+          ...(input.email === undefined ? {} : { email: input.email }),
+          ...(input.phone === undefined ? {} : { phone: input.phone }),
+          ...(input.external_id === undefined ? {} : { external_id: input.external_id }),
+          ...(input.role === undefined ? {} : { role: input.role }),
+          updated_at: timestamp(),
+        });
+        return json(200, { user: wireUser(request.origin, updated ?? existing) });
       }),
     },
     {

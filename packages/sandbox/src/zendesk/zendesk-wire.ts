@@ -1,5 +1,6 @@
 import { json, type SandboxResponse } from '../http-exchange.js';
 import type {
+  ZendeskAuditRecord,
   ZendeskCommentRecord,
   ZendeskStore,
   ZendeskTicketRecord,
@@ -92,9 +93,25 @@ export function wireComment(comment: ZendeskCommentRecord) {
     body: comment.body,
     plain_body: comment.body,
     public: comment.public,
-    audit_id: null,
+    audit_id: comment.audit_id,
     via: { channel: 'api', source: { from: {}, to: {}, rel: null } },
     created_at: comment.created_at,
+  };
+}
+
+/** A ticket audit (TicketAuditObject): the request's `ticket.metadata` comes back as `metadata.custom`. */
+export function wireAudit(audit: ZendeskAuditRecord) {
+  return {
+    id: audit.id,
+    ticket_id: audit.ticket_id,
+    created_at: audit.created_at,
+    author_id: audit.author_id,
+    metadata: {
+      custom: audit.custom,
+      system: { client: audit.client, ip_address: '127.0.0.1', location: 'Loopback' },
+    },
+    via: { channel: 'api', source: { from: {}, to: {}, rel: null } },
+    events: audit.events,
   };
 }
 

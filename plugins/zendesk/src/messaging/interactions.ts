@@ -22,9 +22,11 @@ import type { SunshineEvent, SunshineUser, SwitchboardIntegration } from './webh
  * always yields the same id, so a redelivery reaches the connector's idempotency, and a
  * conversation reopened after a release gets a new id, hence a new ticket.
  *
- * The end user is built from what can be trusted: the `externalId` and profile email of an
- * AUTHENTICATED user only (an anonymous user types any address, and Zendesk would file the
- * ticket under whoever owns it), any display name, the phone number of an SMS client.
+ * The end user is built from what can be trusted: the `externalId` and the email identity of an
+ * AUTHENTICATED user only, marked `verified` (an anonymous user types any address or id, and
+ * Zendesk would file the ticket under whoever owns it), any display name, the phone number of an
+ * SMS client. The profile's email is never used: a user can fill it in (a prechat form, the
+ * SDK), while `identities` are read-only and come from the sign-in (messaging JWT, help center).
  */
 
 export interface MessagingInteractionsOptions {
@@ -88,13 +90,16 @@ function endUserOf(
     .map((part) => text(part))
     .filter(Boolean)
     .join(' ');
-  const email = authenticated ? identifier(profile?.email, 254)?.toLowerCase() : undefined;
+  const identity = user?.identities?.find((candidate) => candidate.type === 'email')?.value;
+  const email = authenticated ? identifier(identity, 254)?.toLowerCase() : undefined;
+  const verifiedEmail = email !== undefined && emailSchema.safeParse(email).success ? email : undefined;
   const externalId = authenticated ? identifier(user?.externalId, 255) : undefined;
   const endUser: EndUser = {
     name: text(profileName) ?? names.map((name) => text(name)).find((name) => name !== undefined),
-    email: email !== undefined && emailSchema.safeParse(email).success ? email : undefined,
+    email: verifiedEmail,
     phone: phone != null && e164.test(phone) ? phone : undefined,
     externalId,
+    verified: externalId !== undefined || verifiedEmail !== undefined ? true : undefined,
   };
   const known = Object.fromEntries(
     Object.entries(endUser).filter(([, value]) => value !== undefined),

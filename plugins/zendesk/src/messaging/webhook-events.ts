@@ -81,7 +81,16 @@ const profileSchema = z.looseObject({
   locale: z.string().nullable().optional(),
 });
 
-/** `userTruncated`, plus `profile` when the webhook includes the full user. */
+/** A connected identity (`identity`): read-only, set by Zendesk from a sign-in (JWT claims, help center). */
+const identitySchema = z.looseObject({
+  /** `email` for an email identity. */
+  type: z.string().optional(),
+  value: z.string().optional(),
+  /** How it was verified (`sso`, `embed` in the spec's examples; the full list is not documented). */
+  verification: z.string().optional(),
+});
+
+/** `userTruncated`, plus `profile` and `identities` when the webhook includes the full user. */
 const userSchema = z.looseObject({
   id: z.string().optional(),
   /** True when the user signed in with a messaging JWT or through the help center. */
@@ -90,6 +99,7 @@ const userSchema = z.looseObject({
   zendeskId: z.string().nullable().optional(),
   brandId: z.string().nullable().optional(),
   profile: profileSchema.optional(),
+  identities: z.array(identitySchema).optional(),
 });
 export type SunshineUser = Conforms<z.infer<typeof userSchema>, Schemas['user']>;
 

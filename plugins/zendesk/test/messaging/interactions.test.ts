@@ -68,7 +68,7 @@ describe('conversation start → chat.started', () => {
         interactionId: `sunco:${conversationId}:5f74a0d52b5315fc007e798a`,
         channel: 'messaging',
         occurredAt: '2020-09-30T15:14:29.834Z',
-        endUser: { externalId: '912382197' },
+        endUser: { externalId: '912382197', verified: true },
       },
     ]);
   });
@@ -82,7 +82,7 @@ describe('conversation start → chat.started', () => {
         interactionId: `sunco:${conversationId}:5f74a0d52b5315fc007e798a`,
         channel: 'social',
         occurredAt: '2020-09-30T18:00:56.820Z',
-        endUser: { name: 'Steve Rogers', externalId: '912382197' },
+        endUser: { name: 'Steve Rogers', externalId: '912382197', verified: true },
         firstMessage: 'hello',
       },
     ]);
@@ -150,26 +150,51 @@ describe('conversation start → chat.started', () => {
 
 describe('the end user', () => {
   const profile = { givenName: 'Jane', surname: 'Doe', email: 'Jane.Doe@Example.com' };
+  /** The read-only identities Zendesk gives a signed-in user (messaging JWT or help center), with the full user. */
+  const identities = [{ type: 'email', value: 'Jane.Doe@Example.com', verification: 'sso' }];
 
-  it('authenticated, with the full user: external id, profile name and email', async () => {
+  it('authenticated, with the full user: external id, the email of its identity, profile name, marked verified', async () => {
     const { send, interactions } = pipeline();
     await send(
       message('evt-1', {
-        author: { user: { id: 'u1', externalId: 'usr_42', authenticated: true, profile } },
+        author: {
+          user: { id: 'u1', externalId: 'usr_42', authenticated: true, profile, identities },
+        },
       }),
     );
     expect(interactions[0]?.endUser).toEqual({
       name: 'Jane Doe',
       email: 'jane.doe@example.com',
       externalId: 'usr_42',
+      verified: true,
     });
   });
 
-  it('not authenticated: neither its external id nor the email it typed choose the Zendesk requester', async () => {
+  it('authenticated, but the email only in the profile (which the user can fill in): the email is left out', async () => {
     const { send, interactions } = pipeline();
     await send(
       message('evt-1', {
-        author: { user: { id: 'u1', externalId: 'usr_42', authenticated: false, profile } },
+        author: {
+          user: {
+            id: 'u1',
+            externalId: 'usr_42',
+            authenticated: true,
+            profile: { ...profile, email: 'someone.else@example.com' },
+            identities: [{ type: 'phone', value: '+15145550100' }],
+          },
+        },
+      }),
+    );
+    expect(interactions[0]?.endUser).toEqual({ name: 'Jane Doe', externalId: 'usr_42', verified: true });
+  });
+
+  it('not authenticated: neither its external id nor its emails choose the Zendesk requester', async () => {
+    const { send, interactions } = pipeline();
+    await send(
+      message('evt-1', {
+        author: {
+          user: { id: 'u1', externalId: 'usr_42', authenticated: false, profile, identities },
+        },
       }),
     );
     expect(interactions[0]?.endUser).toEqual({ name: 'Jane Doe' });
@@ -179,10 +204,16 @@ describe('the end user', () => {
     const { send, interactions } = pipeline();
     await send(
       message('evt-1', {
-        author: { user: { id: 'u1', externalId: 'x'.repeat(256), authenticated: true, profile } },
+        author: {
+          user: { id: 'u1', externalId: 'x'.repeat(256), authenticated: true, profile, identities },
+        },
       }),
     );
-    expect(interactions[0]?.endUser).toEqual({ name: 'Jane Doe', email: 'jane.doe@example.com' });
+    expect(interactions[0]?.endUser).toEqual({
+      name: 'Jane Doe',
+      email: 'jane.doe@example.com',
+      verified: true,
+    });
   });
 
   it('anonymous and nameless: named after the Sunshine user id', async () => {
@@ -264,7 +295,7 @@ describe('switchboard events → ownership', () => {
         interactionId: `sunco:${conversationId}:evt-open`,
         channel: 'messaging',
         occurredAt: '2020-09-30T15:14:29.834Z',
-        endUser: { externalId: '912382197' },
+        endUser: { externalId: '912382197', verified: true },
         disposition: 'Messaging conversation released: no integration is in control',
       },
       expect.objectContaining({ type: 'chat.started', interactionId: `sunco:${conversationId}:evt-back` }),

@@ -1,3 +1,4 @@
+import { idempotencyKey } from '@crm-connect/core';
 import type { CapturedRequest } from '@crm-connect/testkit';
 import { useHarness } from '@crm-connect/testkit';
 import { describe, expect, it } from 'vitest';
@@ -144,12 +145,11 @@ describe('messaging end to end: a new conversation becomes one Zendesk ticket', 
     ).toBe(200);
     const [, note] = harness().writes();
     expect(note).toMatchObject({ method: 'PUT', path: '/api/v2/tickets/35436' });
+    const body = 'Disposition: Messaging conversation released: no integration is in control';
     expect(note?.body).toEqual({
       ticket: {
-        comment: {
-          body: 'Disposition: Messaging conversation released: no integration is in control',
-          public: false,
-        },
+        comment: { body, public: false },
+        metadata: { crm_connect_note: idempotencyKey(interactionId, 'add-note', body) },
       },
     });
   });
@@ -186,8 +186,30 @@ describe('messaging end to end: a new conversation becomes one Zendesk ticket', 
     expect(ticketCreates()).toHaveLength(2);
   });
 
-  it('the first message of a signed-in user with the full profile: the requester is their email, inline', async () => {
+  it('the first message of a signed-in user with the full user: the requester is created with the external id and the verified email', async () => {
     connectionUserAnswers();
+    harness()
+      .crm()
+      .get('/api/v2/users/search')
+      .query({ external_id: '912382197' })
+      .reply(200, { users: [], count: 0 }, rateLimitHeaders);
+    harness()
+      .crm()
+      .get('/api/v2/users/search')
+      .query({ query: 'email:steve.rogers@example.com' })
+      .reply(200, { users: [], count: 0 }, rateLimitHeaders);
+    harness()
+      .crm()
+      .post('/api/v2/users/create_or_update', {
+        user: {
+          name: 'Steve Rogers',
+          email: 'steve.rogers@example.com',
+          external_id: '912382197',
+          role: 'end-user',
+          skip_verify_email: true,
+        },
+      })
+      .reply(201, { user: wireUser(steve, { external_id: '912382197', email: 'steve.rogers@example.com' }) });
     harness()
       .crm()
       .post('/api/v2/tickets')
@@ -198,7 +220,9 @@ describe('messaging end to end: a new conversation becomes one Zendesk ticket', 
       ...message.payload.message.author,
       user: {
         ...message.payload.message.author.user,
-        profile: { givenName: 'Steve', surname: 'Rogers', email: 'steve.rogers@example.com' },
+        // The profile can be filled in by the user; only the sign-in's identity is their email.
+        profile: { givenName: 'Steve', surname: 'Rogers', email: 'typed@example.com' },
+        identities: [{ type: 'email', value: 'steve.rogers@example.com', verification: 'sso' }],
       },
     };
     const body = withEvent('conversationMessage', {
@@ -209,13 +233,14 @@ describe('messaging end to end: a new conversation becomes one Zendesk ticket', 
     const [create] = ticketCreates();
     expect(create?.ticket).toMatchObject({
       subject: 'Social conversation with Steve Rogers',
-      requester: { name: 'Steve Rogers', email: 'steve.rogers@example.com' },
+      requester_id: Number(steve.id),
       assignee_id: Number(users.admin.id),
       comment: {
         body: `Interaction ${interactionId} (social) at 2020-09-30T18:00:56.820Z.\n\nhello`,
         public: false,
       },
     });
+    expect(create?.ticket.requester).toBeUndefined();
     expect(ticketCreates()).toHaveLength(1);
   });
 });
