@@ -430,10 +430,7 @@ describe('salesforce errors', () => {
       httpStatusCode: 400,
     });
     answer.compositeResponse[1] = { ...noSuchColumn('sobject of type Case'), referenceId: 'case' };
-    answer.compositeResponse[2] = {
-      ...noSuchColumn("entity 'Case'"),
-      referenceId: 'caseRecord',
-    } as never;
+    answer.compositeResponse[2] = { ...noSuchColumn("entity 'Case'"), referenceId: 'caseRecord' };
     mockComposite([200, answer]);
     const error = await connector()
       .connector.handle(chatStarted())

@@ -1,3 +1,4 @@
+import type { EndUser } from '@crm-connect/core';
 import { chatStarted, useHarness } from '@crm-connect/testkit';
 import { describe, expect, it } from 'vitest';
 import { createdTicketReply, rateLimitHeaders, users, wireUser, zendeskFixture } from './zendesk-fixture.js';
@@ -15,7 +16,7 @@ import { createdTicketReply, rateLimitHeaders, users, wireUser, zendeskFixture }
 const harness = useHarness(zendeskFixture);
 
 const steve = { id: '360009876520', name: 'Steve Rogers', active: true, role: 'end-user' };
-const verified = {
+const verified: EndUser = {
   name: 'Steve Rogers',
   email: 'steve.rogers@example.com',
   externalId: '912382197',
@@ -50,15 +51,13 @@ function searchByEmail(found: object[]) {
     .reply(200, { users: found, next_page: null, previous_page: null, count: found.length });
 }
 
-async function open(endUser: object) {
+async function open(endUser: EndUser) {
   harness().use(zendeskFixture.mocks.connectionUser);
   harness()
     .crm()
     .post('/api/v2/tickets')
     .reply(...createdTicketReply(35436));
-  return harness()
-    .connector({ defaultUser: true })
-    .handle(chatStarted({ endUser: endUser as never }));
+  return harness().connector({ defaultUser: true }).handle(chatStarted({ endUser }));
 }
 
 describe('zendesk requester of a verified end user', () => {
@@ -143,7 +142,7 @@ describe('zendesk requester of a verified end user', () => {
     harness().use(zendeskFixture.mocks.connectionUser);
     const error = await harness()
       .connector({ defaultUser: true })
-      .handle(chatStarted({ endUser: verified as never }))
+      .handle(chatStarted({ endUser: verified }))
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'invalid_response', retryable: true });
   });

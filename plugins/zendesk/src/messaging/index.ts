@@ -85,6 +85,7 @@ export {
   type SunshineWebhookReceiver,
   type SunshineWebhookReceiverOptions,
   type WebhookDelivery,
+  type WebhookRefusalCode,
   type WebhookRequest,
   type WebhookResponse,
   type WebhookSummary,

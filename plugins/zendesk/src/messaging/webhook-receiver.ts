@@ -9,6 +9,7 @@ import {
   silentLogger,
 } from '@crm-connect/core';
 import { type ClaimResult, createMemoryWebhookEventStore, type WebhookEventStore } from './event-store.js';
+import { exceedsJsonDepth } from './json-depth.js';
 import { pluginId } from './options.js';
 import {
   eventEnvelopeSchema,
@@ -27,8 +28,8 @@ import {
  * (no signature, no timestamp), so the key is compared in constant time and replays are stopped
  * by event id. Sunshine retries any answer but 400, 401, 403, 404 and 406 up to 5 times over 15
  * minutes, and counts no answer within 20 s as a failure; the statuses below are chosen for that:
- * - 401 missing or wrong key, 403 another app or webhook, 400 a body that is not a v2 payload:
- *   retrying cannot help, so Sunshine does not;
+ * - 401 missing or wrong key, 403 another app or webhook, 400 a body that is not a v2 payload
+ *   (or nests deeper than `maxJsonDepth`): retrying cannot help, so Sunshine does not;
  * - 500 when a handler failed, 503 when another delivery of an event is still being handled:
  *   Sunshine delivers again, and the events already handled are skipped as duplicates;
  * - 200 otherwise, also for unknown event types (reported, not handled) and for events whose
@@ -94,6 +95,11 @@ export interface SunshineWebhookReceiverOptions {
   store?: WebhookEventStore | undefined;
   /** Largest body accepted, in bytes; larger ones get 413. Default 1 MiB. */
   maxBodyBytes?: number | undefined;
+  /**
+   * Deepest nesting of arrays and objects accepted; deeper bodies get 400 (`body_too_deep`) before
+   * they are parsed. Sunshine's v2 payloads nest about 10 levels. Default 64.
+   */
+  maxJsonDepth?: number | undefined;
   /** Default: silent. Every line is redacted. */
   logger?: Logger | undefined;
   /** Holds the secrets to redact; the receiver registers the webhook secret in it. Default: a private one. */
@@ -101,7 +107,7 @@ export interface SunshineWebhookReceiverOptions {
 }
 
 export interface SunshineWebhookReceiver {
-  /** Handles one delivery; never throws (a handler failure becomes a 500 answer). */
+  /** Handles one delivery; never throws (a handler failure becomes a 500 answer, any other failure a 500 too). */
   receive(request: WebhookRequest): Promise<WebhookResponse>;
   /** The body limit, for adapters that read the body themselves. */
   readonly maxBodyBytes: number;
@@ -110,9 +116,29 @@ export interface SunshineWebhookReceiver {
 type Outcome = 'processed' | 'duplicate' | 'failed' | 'busy';
 const jsonHeaders = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 
+/** Why a delivery was refused, stable for monitoring; the `error` beside it is for people. */
+export type WebhookRefusalCode =
+  | 'method_not_allowed'
+  | 'unauthenticated'
+  | 'body_too_large'
+  | 'body_too_deep'
+  | 'not_json'
+  | 'not_an_object'
+  | 'unsupported_version'
+  | 'not_a_v2_payload'
+  | 'app_refused'
+  | 'webhook_refused'
+  | 'internal_error';
+
 function answer(status: number, body: Record<string, unknown>): WebhookResponse {
   return { status, headers: jsonHeaders, body: JSON.stringify(body) };
 }
+
+function refuse(status: number, code: WebhookRefusalCode, error: string): WebhookResponse {
+  return answer(status, { code, error });
+}
+
+const defaultMaxJsonDepth = 64;
 
 /** Header names are case-insensitive; a repeated header is ambiguous and reads as absent. */
 function headerValue(headers: WebhookRequest['headers'], wanted: string): string | undefined {
@@ -159,6 +185,13 @@ export function createSunshineWebhookReceiver(
   const logger = createRedactingLogger(options.logger ?? silentLogger, redactor);
   const store = options.store ?? createMemoryWebhookEventStore();
   const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
+  const maxJsonDepth = options.maxJsonDepth ?? defaultMaxJsonDepth;
+  if (!Number.isInteger(maxJsonDepth) || maxJsonDepth < 1) {
+    throw new ConfigurationError('maxJsonDepth must be a whole number of at least 1.', {
+      pluginId,
+      issues: [{ path: 'maxJsonDepth', message: 'maxJsonDepth: must be an integer of at least 1' }],
+    });
+  }
   const webhookIds = options.webhookIds === undefined ? undefined : new Set(options.webhookIds);
 
   /** Claims, handles, then completes or releases one event; returns how it went. */
@@ -210,9 +243,20 @@ export function createSunshineWebhookReceiver(
   }
 
   async function receive(request: WebhookRequest): Promise<WebhookResponse> {
+    try {
+      return await receiveOnce(request);
+    } catch (error) {
+      // Nothing above is expected to throw; if something does, the delivery still gets an answer
+      // (a 500, so Sunshine delivers again) and the failure is logged.
+      logger.log('error', 'sunshine webhook receiver failed', { error: describe(error) });
+      return refuse(500, 'internal_error', 'the delivery could not be handled: deliver it again');
+    }
+  }
+
+  async function receiveOnce(request: WebhookRequest): Promise<WebhookResponse> {
     if ((request.method ?? 'POST').toUpperCase() !== 'POST') {
       return {
-        ...answer(405, { error: 'Sunshine Conversations webhooks are POST requests' }),
+        ...refuse(405, 'method_not_allowed', 'Sunshine Conversations webhooks are POST requests'),
         headers: { ...jsonHeaders, Allow: 'POST' },
       };
     }
@@ -221,45 +265,55 @@ export function createSunshineWebhookReceiver(
       logger.log('warn', 'sunshine webhook refused: missing or wrong X-API-Key', {
         present: key !== undefined,
       });
-      return answer(401, { error: 'missing or wrong X-API-Key' });
+      return refuse(401, 'unauthenticated', 'missing or wrong X-API-Key');
     }
     const bytes =
       typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.byteLength;
-    if (bytes > maxBodyBytes) return answer(413, { error: `body larger than ${maxBodyBytes} bytes` });
+    if (bytes > maxBodyBytes) {
+      return refuse(413, 'body_too_large', `body larger than ${maxBodyBytes} bytes`);
+    }
+    const text = typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('utf8');
+    // Before parsing: whatever walks a parsed value (zod, JSON.stringify, a logger) recurses.
+    if (exceedsJsonDepth(text, maxJsonDepth)) {
+      logger.log('warn', 'sunshine webhook refused: body nested too deep', { maxJsonDepth });
+      return refuse(400, 'body_too_deep', `the body nests arrays and objects deeper than ${maxJsonDepth} levels`);
+    }
 
     let raw: unknown;
     try {
-      raw = JSON.parse(
-        typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('utf8'),
-      );
+      raw = JSON.parse(text);
     } catch {
-      return answer(400, { error: 'the body is not JSON' });
+      return refuse(400, 'not_json', 'the body is not JSON');
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      return answer(400, { error: 'the body is not a JSON object' });
+      return refuse(400, 'not_an_object', 'the body is not a JSON object');
     }
     const legacy = legacyVersion(raw as Record<string, unknown>);
     if (legacy !== undefined) {
       logger.log('warn', 'sunshine webhook refused: not a v2 payload', { version: legacy });
-      return answer(400, {
-        error: `payload version ${legacy} is not supported: set the webhook's version to v2`,
-      });
+      return refuse(
+        400,
+        'unsupported_version',
+        `payload version ${legacy} is not supported: set the webhook's version to v2`,
+      );
     }
     const body = webhookBodySchema.safeParse(raw);
     if (!body.success) {
       const fields = body.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
-      return answer(400, {
-        error: `not a v2 webhook payload (app, webhook and events are required; bad: ${fields})`,
-      });
+      return refuse(
+        400,
+        'not_a_v2_payload',
+        `not a v2 webhook payload (app, webhook and events are required; bad: ${fields})`,
+      );
     }
     const delivery: WebhookDelivery = { appId: body.data.app.id, webhookId: body.data.webhook.id };
     if (options.appId !== undefined && delivery.appId !== options.appId) {
       logger.log('warn', 'sunshine webhook refused: another app', { appId: delivery.appId });
-      return answer(403, { error: 'this receiver does not serve that app' });
+      return refuse(403, 'app_refused', 'this receiver does not serve that app');
     }
     if (webhookIds !== undefined && !webhookIds.has(delivery.webhookId)) {
       logger.log('warn', 'sunshine webhook refused: unknown webhook', { webhookId: delivery.webhookId });
-      return answer(403, { error: 'this receiver does not serve that webhook' });
+      return refuse(403, 'webhook_refused', 'this receiver does not serve that webhook');
     }
 
     const summary: WebhookSummary = {

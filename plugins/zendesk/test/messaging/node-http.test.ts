@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConfigurationError } from '@crm-connect/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createChatVisitorTokenEndpoint,
@@ -101,5 +102,82 @@ describe('nodeWebhookReceiver', () => {
     request.write('x'.repeat(4096));
     expect(await status).toBe(413);
     request.destroy();
+  });
+
+  it('answers 408 and closes the connection when the body drips slower than the deadline', async () => {
+    const handled: SunshineEvent[] = [];
+    const receiver = createSunshineWebhookReceiver({
+      secret: webhookSecret,
+      onEvent: (event) => handled.push(event),
+    });
+    const url = new URL(await serve(nodeWebhookReceiver(receiver, { bodyTimeoutMs: 300 })));
+    const body = JSON.stringify(sunshineExamples.conversationCreate);
+    const started = performance.now();
+    const request = httpRequest({
+      host: url.hostname,
+      port: url.port,
+      method: 'POST',
+      headers: {
+        'x-api-key': webhookSecret,
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+      },
+    });
+    request.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => request.on('close', resolve));
+    const answer = new Promise<{ status: number; connection: string | undefined; body: string }>((resolve) =>
+      request.on('response', (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, connection: response.headers.connection, body: text }),
+        );
+      }),
+    );
+    // One byte every 50 ms: the whole body would take minutes, and each byte resets an idle timer.
+    let sent = 0;
+    const drip = setInterval(() => {
+      if (sent < body.length && !request.destroyed) request.write(body[sent++] ?? '');
+    }, 50);
+    try {
+      const { status, connection, body: text } = await answer;
+      expect(status).toBe(408);
+      expect(connection).toBe('close');
+      expect(JSON.parse(text)).toMatchObject({ code: 'body_timeout' });
+      await closed;
+      const elapsed = performance.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(250);
+      expect(elapsed).toBeLessThan(3_000);
+      expect(sent).toBeLessThan(body.length);
+      expect(handled).toHaveLength(0);
+    } finally {
+      clearInterval(drip);
+      request.destroy();
+    }
+  });
+
+  it('a body that arrives within the deadline is handled as usual', async () => {
+    const handled: SunshineEvent[] = [];
+    const receiver = createSunshineWebhookReceiver({
+      secret: webhookSecret,
+      onEvent: (event) => handled.push(event),
+    });
+    const url = await serve(nodeWebhookReceiver(receiver, { bodyTimeoutMs: 2_000 }));
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-API-Key': webhookSecret },
+      body: JSON.stringify(sunshineExamples.conversationCreate),
+    });
+    expect(response.status).toBe(200);
+    expect(handled).toHaveLength(1);
+  });
+
+  it('a body deadline that is not a positive number of ms is refused when the adapter is made', () => {
+    const receiver = createSunshineWebhookReceiver({ secret: webhookSecret, onEvent: () => undefined });
+    expect(() => nodeWebhookReceiver(receiver, { bodyTimeoutMs: 0 })).toThrow(ConfigurationError);
+    expect(() => nodeWebhookReceiver(receiver, { bodyTimeoutMs: Number.NaN })).toThrow(ConfigurationError);
   });
 });

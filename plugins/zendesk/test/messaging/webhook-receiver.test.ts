@@ -190,6 +190,72 @@ describe('webhook receiver: bodies that are not v2 payloads', () => {
   });
 });
 
+describe('webhook receiver: bodies nested too deep', () => {
+  const levels = 200_000;
+  const deepArray = `${'['.repeat(levels)}${']'.repeat(levels)}`;
+  const deepObject = `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+  const valid = sunshineExamples.conversationCreate;
+  /** The example body with `value` (raw JSON text) in place of one of its fields. */
+  const withRaw = (field: 'webhook.version' | 'events' | 'app', value: string) => {
+    const marker = '"__deep__"';
+    const body =
+      field === 'webhook.version'
+        ? { ...valid, webhook: { id: valid.webhook.id, version: '__deep__' } }
+        : field === 'events'
+          ? { ...valid, events: ['__deep__'] }
+          : { ...valid, app: '__deep__' };
+    return JSON.stringify(body).replace(marker, value);
+  };
+
+  it.each([
+    ['the whole body, 200,000 arrays deep', deepArray],
+    ['the whole body, 200,000 objects deep', deepObject],
+    ['webhook.version, 200,000 arrays deep', withRaw('webhook.version', deepArray)],
+    ['webhook.version, 200,000 objects deep', withRaw('webhook.version', deepObject)],
+    ['an event, 200,000 arrays deep', withRaw('events', deepArray)],
+    ['an event, 200,000 objects deep', withRaw('events', deepObject)],
+    ['app, 200,000 objects deep', withRaw('app', deepObject)],
+  ])('%s: a typed 400, never an exception, nothing handled', async (_case, body) => {
+    const { receiver, events } = setup({ maxBodyBytes: 4 * 1024 * 1024 });
+    const response = await receiver.receive({ ...delivery({}), body });
+    expect(response.status).toBe(400);
+    expect(summaryOf(response.body)).toMatchObject({ code: 'body_too_deep' });
+    expect(events).toHaveLength(0);
+  });
+
+  it('the same bodies as bytes: a typed 400 too', async () => {
+    const { receiver } = setup({ maxBodyBytes: 4 * 1024 * 1024 });
+    const body = new TextEncoder().encode(withRaw('webhook.version', deepObject));
+    const response = await receiver.receive({ ...delivery({}), body });
+    expect(response.status).toBe(400);
+    expect(summaryOf(response.body)).toMatchObject({ code: 'body_too_deep' });
+  });
+
+  it('brackets inside strings do not count; nesting up to maxJsonDepth is accepted', async () => {
+    const { receiver, events } = setup({ maxJsonDepth: 8 });
+    const body = withEvent('conversationCreate', {
+      payload: {
+        ...sunshineExamples.conversationCreate.events[0]?.payload,
+        // body, events, event, payload, conversation, metadata, nested, deeper: 8 levels.
+        conversation: {
+          ...sunshineExamples.conversationCreate.events[0]?.payload.conversation,
+          metadata: { lang: '[[[[{{{{"\\\"[[', nested: { deeper: ['x'] } },
+        },
+      },
+    });
+    expect(JSON.stringify(body)).toContain('\\\"[[');
+    const response = await receiver.receive(delivery(body));
+    expect(response.status).toBe(200);
+    expect(events).toHaveLength(1);
+    const tooDeep = setup({ maxJsonDepth: 7 });
+    expect((await tooDeep.receiver.receive(delivery(body))).status).toBe(400);
+  });
+
+  it('a receiver that cannot bound the depth cannot be created', () => {
+    expect(() => setup({ maxJsonDepth: 0 })).toThrow(ConfigurationError);
+  });
+});
+
 describe('webhook receiver: events', () => {
   it('several events in one request are all handled, in their order', async () => {
     const { receiver, events } = setup();
