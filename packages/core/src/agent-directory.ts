@@ -28,9 +28,15 @@ export interface AgentDirectoryOptions {
 export interface AgentDirectory {
   /** Maps a platform agent to a CRM user; deactivated CRM users are never returned as identified. */
   identify(agent: PlatformAgent | undefined): Promise<AgentMatch>;
-  /** Active assignable users for the legacy random rule, cached like lookups. */
+  /**
+   * Active assignable users for the legacy random rule. Listed once, then served from memory:
+   * once expired (or after `clear()`), the last pool keeps being served while a new listing runs
+   * in the background, so no write waits for a full listing after the first.
+   */
   assignablePool(): Promise<readonly CrmUser[]>;
-  /** Forgets everything cached (after an agent was deactivated, say). */
+  /** The CRM refused this user (deactivated since listed): never offer them again until a listing made after now. */
+  forgetUser(userId: string): void;
+  /** Forgets cached lookups, and marks the pool for a background refresh (after an agent was deactivated, say). */
   clear(): void;
 }
 
@@ -56,15 +62,7 @@ export function createAgentDirectory(options: AgentDirectoryOptions): AgentDirec
     ignoreFetchAbort: true,
     fetchMethod: async (email) => ({ user: (await options.lookup.findUserByEmail(email)) ?? null }),
   });
-  const pool = new LRUCache<'pool', { users: readonly CrmUser[] }>({
-    max: 1,
-    ttl,
-    perf,
-    ignoreFetchAbort: true,
-    fetchMethod: async () => ({
-      users: (await options.lookup.listAssignableUsers()).filter((user) => user.active),
-    }),
-  });
+  const pool = createPool(options.lookup, ttl, perf);
 
   function candidateEmails(agent: PlatformAgent): string[] {
     const emails: string[] = [];
@@ -93,12 +91,59 @@ export function createAgentDirectory(options: AgentDirectoryOptions): AgentDirec
       if (deactivated !== undefined) return { status: 'deactivated', user: deactivated };
       return { status: 'unmapped', emails };
     },
-    async assignablePool() {
-      return (await pool.fetch('pool'))?.users ?? [];
-    },
+    assignablePool: () => pool.current(),
+    forgetUser: (userId) => pool.forget(userId),
     clear() {
       byEmail.clear();
-      pool.clear();
+      pool.expire();
+    },
+  };
+}
+
+/**
+ * The legacy random rule's pool, stale-while-revalidate: listing a large directory takes many
+ * pages, so only the very first write waits for it; later ones get the last pool while a new one
+ * is listed. A user the CRM refused is left out until a listing started after the refusal.
+ */
+function createPool(lookup: UserLookup, ttl: number, perf: { now(): number }) {
+  let listed: { users: readonly CrmUser[]; at: number } | undefined;
+  let listing: Promise<readonly CrmUser[]> | undefined;
+  /** User id → when the CRM refused them. */
+  const refused = new Map<string, number>();
+
+  function list(): Promise<readonly CrmUser[]> {
+    if (listing !== undefined) return listing;
+    const startedAt = perf.now();
+    listing = lookup
+      .listAssignableUsers()
+      .then((users) => {
+        listed = { users: users.filter((user) => user.active), at: perf.now() };
+        for (const [userId, at] of refused) if (at < startedAt) refused.delete(userId);
+        return listed.users;
+      })
+      .finally(() => {
+        listing = undefined;
+      });
+    return listing;
+  }
+
+  const offered = (users: readonly CrmUser[]) =>
+    refused.size === 0 ? users : users.filter((user) => !refused.has(user.id));
+
+  return {
+    async current(): Promise<readonly CrmUser[]> {
+      if (listed === undefined) return offered(await list());
+      if (perf.now() - listed.at >= ttl) {
+        // A failed background listing keeps the last pool; the next expired read tries again.
+        list().catch(() => {});
+      }
+      return offered(listed.users);
+    },
+    forget(userId: string): void {
+      refused.set(userId, perf.now());
+    },
+    expire(): void {
+      if (listed !== undefined) listed = { ...listed, at: Number.NEGATIVE_INFINITY };
     },
   };
 }

@@ -220,7 +220,10 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
     owner: CrmUser,
     base: Pick<AuditEvent, 'interactionId' | 'eventType' | 'operation'>,
   ): Promise<CrmUser | undefined> {
-    if (!hasErrorCode(error, 'owner_rejected') || !defaultUserEnabled) return undefined;
+    if (!hasErrorCode(error, 'owner_rejected')) return undefined;
+    // Deactivated since listed: never offered again by the random rule until the CRM lists it again.
+    directory.forgetUser(owner.id);
+    if (!defaultUserEnabled) return undefined;
     const connectionUser = await connection.connectionUser();
     if (connectionUser.id === owner.id) return undefined;
     directory.clear();

@@ -140,3 +140,47 @@ describe('agent identification', () => {
     expect(lookup.listAssignableUsers).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('the random pool, off the write path', () => {
+  const bob: CrmUser = { id: 'bob', email: 'bob@acme.test', active: true };
+
+  /** A listing that stays pending until the test lets it answer. */
+  function slowListing(users: CrmUser[]) {
+    let release: () => void = () => {};
+    const lookup = {
+      findUserByEmail: vi.fn(async () => undefined),
+      listAssignableUsers: vi.fn(async () => {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return users;
+      }),
+    } satisfies UserLookup;
+    return { lookup, answer: () => release() };
+  }
+
+  it('after it expires, the last pool is served while a new listing runs in the background', async () => {
+    vi.useFakeTimers();
+    const first = slowListing([ann, bob]);
+    const directory = createAgentDirectory({ lookup: first.lookup, ttlMs: 1_000 });
+    const cold = directory.assignablePool();
+    first.answer();
+    await expect(cold).resolves.toEqual([ann, bob]);
+    await vi.advanceTimersByTimeAsync(1_500);
+    // Expired: no write waits for the listing, which answers only later.
+    await expect(directory.assignablePool()).resolves.toEqual([ann, bob]);
+    expect(first.lookup.listAssignableUsers).toHaveBeenCalledTimes(2);
+  });
+
+  it('clear() keeps serving the last pool, minus the user the CRM refused, while it is listed again', async () => {
+    const listing = slowListing([ann, bob]);
+    const directory = createAgentDirectory({ lookup: listing.lookup });
+    const cold = directory.assignablePool();
+    listing.answer();
+    await cold;
+    directory.forgetUser('bob');
+    directory.clear();
+    await expect(directory.assignablePool()).resolves.toEqual([ann]);
+    expect(listing.lookup.listAssignableUsers).toHaveBeenCalledTimes(2);
+  });
+});
