@@ -488,7 +488,8 @@ function registerSettingsProperties<TSchema extends SettingsSchema>(
     });
 
     it('a saved secret is only ever sent to the address it was checked against (masked or left out, any address change)', async () => {
-      const previous = parseSettings(schema, settingsCase.valid[0], plugin.id) as Record<string, unknown>;
+      const saved = parseSettings(schema, settingsCase.valid[0], plugin.id);
+      const previous: Record<string, unknown> = saved;
       const secrets = plugin.settings.secretFields.filter((field) => typeof previous[field] === 'string');
       expect(secrets.length, 'the first valid example holds a secret').toBeGreaterThan(0);
       const addresses = [
@@ -513,7 +514,7 @@ function registerSettingsProperties<TSchema extends SettingsSchema>(
         fc.asyncProperty(mutated(kept, addressVariants), async (input) => {
           const calls: Record<string, unknown>[] = [];
           await saveSettings(plugin, {
-            previous: previous as never,
+            previous: saved,
             submitted: input,
             validate: async (settings) => {
               calls.push(settings as Record<string, unknown>);
