@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { AgentMatch } from './actor-resolution.js';
 import type { PlatformAgent } from './events.js';
+import { grownAsUsed } from './record-links.js';
 import type { CrmUser } from './users.js';
 
 /** What the directory needs from a plugin connection. */
@@ -56,7 +57,7 @@ export function createAgentDirectory(options: AgentDirectoryOptions): AgentDirec
   // lookups other events are awaiting (lru-cache would reject them with an untyped "deleted"
   // error); they get what the CRM answered, which is not cached after a clear.
   const byEmail = new LRUCache<string, CachedLookup>({
-    max: options.maxEntries ?? 5_000,
+    ...grownAsUsed(options.maxEntries ?? 5_000),
     ttl,
     perf,
     ignoreFetchAbort: true,

@@ -39,8 +39,8 @@ export type NoteState = { status: 'pending'; at: number } | { status: 'written' 
 
 /** An in-memory store bounded to `maxEntries` links and note states (least recently used go first). Default 50,000. */
 export function createMemoryRecordLinkStore(maxEntries = 50_000): RecordLinkStore {
-  const links = new LRUCache<string, RecordLink>({ max: maxEntries });
-  const notes = new LRUCache<string, NoteState>({ max: maxEntries });
+  const links = new LRUCache<string, RecordLink>(grownAsUsed(maxEntries));
+  const notes = new LRUCache<string, NoteState>(grownAsUsed(maxEntries));
   const linkKey = (pluginId: string, interactionId: string) => `${pluginId}\u0000${interactionId}`;
   const noteKeyOf = (pluginId: string, interactionId: string, noteKey: string) =>
     `${pluginId}\u0000${interactionId}\u0000${noteKey}`;
@@ -55,4 +55,13 @@ export function createMemoryRecordLinkStore(maxEntries = 50_000): RecordLinkStor
       notes.set(noteKeyOf(pluginId, interactionId, noteKey), state);
     },
   };
+}
+
+/**
+ * Bounded by entry count, but grown as used: lru-cache preallocates `max` slots (800 kB for 50,000,
+ * per connector, idle or not), whereas `maxSize` with a size of 1 per entry bounds the same count
+ * on storage that grows with what is stored.
+ */
+export function grownAsUsed(maxEntries: number): { maxSize: number; sizeCalculation: () => number } {
+  return { maxSize: maxEntries, sizeCalculation: () => 1 };
 }
