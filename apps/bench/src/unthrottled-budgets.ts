@@ -15,5 +15,8 @@ export function unthrottledBudgets(): RateBudgetRegistry {
   return {
     forAccount: (key, options) =>
       registry.forAccount(key, { ...options, requestsPerInterval: 1_000_000_000 }),
+    acquire: (key, options) => registry.acquire(key, { ...options, requestsPerInterval: 1_000_000_000 }),
+    release: (key) => registry.release(key),
+    size: () => registry.size(),
   };
 }

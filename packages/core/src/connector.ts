@@ -25,7 +25,7 @@ import {
   parseInteractionEvent,
 } from './events.js';
 import type { RetryOptions } from './http/http-client.js';
-import { type RateBudgetRegistry, sharedRateBudgets } from './http/rate-budget.js';
+import { type RateBudget, type RateBudgetRegistry, sharedRateBudgets } from './http/rate-budget.js';
 import { createRedactingLogger, type Logger, silentLogger } from './logging.js';
 import type {
   AddNoteResult,
@@ -72,6 +72,12 @@ export interface Connector {
   validateCredentials(): Promise<CredentialCheck>;
   /** Forgets cached CRM users (after agents were deactivated or added). */
   clearCaches(): void;
+  /**
+   * Releases what this connector holds: waits for events under way, closes the plugin's
+   * connection (token sources, sockets, timers), and releases the account budgets no other open
+   * connector uses. Later `handle` calls throw a retryable `connector_closed` error.
+   */
+  close(): Promise<void>;
   /** The redactor holding this connector's secrets, for the platform's own logs. */
   readonly redactor: Redactor;
 }
@@ -86,11 +92,12 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
   );
   const logger = createRedactingLogger(options.logger ?? silentLogger, redactor);
   const sink = createRedactingAuditSink(options.audit ?? (() => {}), redactor);
+  const budgets = heldBudgets(options.rateBudgets ?? sharedRateBudgets);
   const context: PluginContext = {
     redactor,
     logger,
     audit: sink,
-    rateBudgets: options.rateBudgets ?? sharedRateBudgets,
+    rateBudgets: budgets.registry,
     http: { retry: options.http?.retry, timeoutMs: options.http?.timeoutMs },
   };
   const capabilities = plugin.capabilities(settings);
@@ -107,6 +114,7 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
   const random = options.random ?? Math.random;
   const defaultUserEnabled = settings.defaultUser;
   const alwaysUseAdmin = capabilities.alwaysUseAdmin && settings.alwaysUseAdmin;
+  let closed = false;
   // Events of one interaction are handled in order, so an assignment never races its ticket's creation.
   const inFlight = new Map<string, Promise<unknown>>();
 
@@ -380,6 +388,13 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
     capabilities,
     redactor,
     async handle(input) {
+      if (closed) {
+        throw new CrmConnectError(
+          'connector_closed',
+          `This ${plugin.displayName} connector was closed; deliver the event to a connector created for the tenant now.`,
+          { pluginId: plugin.id, retryable: true },
+        );
+      }
       const event = parseInteractionEvent(input);
       const previous = inFlight.get(event.interactionId) ?? Promise.resolve();
       const current = previous.then(
@@ -395,6 +410,43 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
     },
     validateCredentials: () => plugin.validateCredentials(settings, context),
     clearCaches: () => directory.clear(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Events under way finish first (their failures were already reported to their callers).
+      await Promise.allSettled([...inFlight.values()]);
+      await connection.close?.();
+      budgets.releaseAll();
+      directory.clear();
+    },
+  };
+}
+
+/**
+ * The registry a connector hands its plugin: each account budget the plugin asks for is acquired
+ * once for this connector, and released when it closes, so budgets no open connector uses go.
+ */
+function heldBudgets(registry: RateBudgetRegistry) {
+  const held = new Map<string, RateBudget>();
+  const view: RateBudgetRegistry = {
+    forAccount: (key, budgetOptions) => view.acquire(key, budgetOptions),
+    acquire(key, budgetOptions) {
+      let budget = held.get(key);
+      if (budget === undefined) {
+        budget = registry.acquire(key, budgetOptions);
+        held.set(key, budget);
+      }
+      return budget;
+    },
+    release: () => {},
+    size: registry.size,
+  };
+  return {
+    registry: view,
+    releaseAll() {
+      for (const key of held.keys()) registry.release(key);
+      held.clear();
+    },
   };
 }
 

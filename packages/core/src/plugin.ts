@@ -142,6 +142,8 @@ export interface CrmConnection {
   /** Finds the ticket created for an interaction (after a restart, when the link store has forgotten it). */
   findTicket(interactionId: string): Promise<TicketRef | undefined>;
   changeOwner(input: ChangeOwnerInput): Promise<WriteResult>;
+  /** Releases what the connection holds beyond garbage collection (token sources in a process-wide registry, timers). Optional. */
+  close?(): Promise<void>;
   /** Writes the note once: with `mayExist`, only after looking it up. */
   addNote(input: AddNoteInput): Promise<AddNoteResult>;
 }

@@ -20,16 +20,20 @@ export interface ScaledBudgets extends RateBudgetRegistry {
 export function scaledBudgets(limit: { requestsPerMinute: number; timeScale: number }): ScaledBudgets {
   const registry = createRateBudgetRegistry();
   const created = new Map<string, RateBudget>();
+  const scaled = (options: RateBudgetOptions) => ({
+    ...options,
+    requestsPerInterval: limit.requestsPerMinute,
+    intervalMs: 60_000 / limit.timeScale,
+  });
+  const remember = (key: string, budget: RateBudget) => {
+    created.set(key, budget);
+    return budget;
+  };
   return {
-    forAccount(key, options: RateBudgetOptions) {
-      const budget = registry.forAccount(key, {
-        ...options,
-        requestsPerInterval: limit.requestsPerMinute,
-        intervalMs: 60_000 / limit.timeScale,
-      });
-      created.set(key, budget);
-      return budget;
-    },
+    forAccount: (key, options) => remember(key, registry.forAccount(key, scaled(options))),
+    acquire: (key, options) => remember(key, registry.acquire(key, scaled(options))),
+    release: (key) => registry.release(key),
+    size: () => registry.size(),
     budgets: () => [...created.values()],
   };
 }

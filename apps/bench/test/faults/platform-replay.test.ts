@@ -17,6 +17,7 @@ function stubWorker(name: string, log: Delivery[], failFirst = 0): Connector {
     redactor: undefined as unknown as Connector['redactor'],
     validateCredentials: () => Promise.reject(new Error('not used')),
     clearCaches() {},
+    close: async () => {},
     async handle(input) {
       const event = input as InteractionEvent;
       log.push([name, event.interactionId, event.type]);

@@ -132,19 +132,47 @@ export interface RateBudgetRegistry {
    * has one budget, and a second connector for it joins the existing one.
    */
   forAccount(key: string, options: RateBudgetOptions): RateBudget;
+  /**
+   * Like `forAccount`, and counts the caller as a holder: the budget is dropped once every holder
+   * has released it (a tenant's connectors closed), so a long-running process keeps no budget for
+   * tenants it no longer serves. Budgets obtained with `forAccount` alone are kept.
+   */
+  acquire(key: string, options: RateBudgetOptions): RateBudget;
+  /** One holder of `key` is done with it. */
+  release(key: string): void;
+  /** How many budgets the registry holds. */
+  size(): number;
 }
 
 export function createRateBudgetRegistry(): RateBudgetRegistry {
-  const budgets = new Map<string, RateBudget>();
+  const budgets = new Map<string, { budget: RateBudget; holders: number; pinned: boolean }>();
+  function entry(key: string, options: RateBudgetOptions) {
+    let found = budgets.get(key);
+    if (found === undefined) {
+      found = { budget: createRateBudget(key, options), holders: 0, pinned: false };
+      budgets.set(key, found);
+    }
+    return found;
+  }
   return {
     forAccount(key, options) {
-      let budget = budgets.get(key);
-      if (budget === undefined) {
-        budget = createRateBudget(key, options);
-        budgets.set(key, budget);
-      }
-      return budget;
+      const found = entry(key, options);
+      found.pinned = true;
+      return found.budget;
     },
+    acquire(key, options) {
+      const found = entry(key, options);
+      found.holders += 1;
+      return found.budget;
+    },
+    release(key) {
+      const found = budgets.get(key);
+      if (found === undefined || found.holders === 0) return;
+      found.holders -= 1;
+      // Requests still in flight hold the budget object itself and finish with it.
+      if (found.holders === 0 && !found.pinned) budgets.delete(key);
+    },
+    size: () => budgets.size,
   };
 }
 

@@ -1,0 +1,86 @@
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { createConnector } from '../src/connector.js';
+import { createRateBudgetRegistry } from '../src/http/rate-budget.js';
+import { definePlugin } from '../src/plugin.js';
+import { commonSettingsShape } from '../src/settings/common-settings.js';
+import type { CrmUser } from '../src/users.js';
+
+const admin: CrmUser = { id: 'admin', active: true };
+const closeConnection = vi.fn(async () => {});
+
+/** A plugin whose connection takes the account's budget, as every real plugin's client does. */
+const plugin = definePlugin({
+  id: 'fake',
+  displayName: 'Fake CRM',
+  settings: {
+    schema: z.object({ ...commonSettingsShape, account: z.string().default('acme') }),
+    secretFields: [],
+    credentialGroups: [],
+  },
+  capabilities: () => ({ performsAsAgent: false, alwaysUseAdmin: false }),
+  validateCredentials: async () => ({ connectionUser: admin, warnings: [] }),
+  connect(settings, context) {
+    const budget = context.rateBudgets.forAccount(`fake:${settings.account}`, { requestsPerInterval: 10 });
+    return {
+      connectionUser: async () => admin,
+      findUserByEmail: async () => undefined,
+      listAssignableUsers: async () => [],
+      createTicket: async () =>
+        budget.schedule(async () => ({ ticket: { id: 'T-1' }, created: true, attempts: 1 })),
+      findTicket: async () => undefined,
+      changeOwner: async () => ({ attempts: 1 }),
+      addNote: async () => ({ attempts: 1, written: true }),
+      close: closeConnection,
+    };
+  },
+});
+
+const chatStarted = {
+  type: 'chat.started',
+  interactionId: 'i-1',
+  channel: 'chat',
+  occurredAt: '2026-12-01T10:00:00Z',
+  endUser: { email: 'jane@example.com' },
+};
+
+describe('connector.close()', () => {
+  it('releases the account budgets of 1,000 tenants once their connectors are closed', async () => {
+    const registry = createRateBudgetRegistry();
+    const connectors = Array.from({ length: 1_000 }, (_, tenant) =>
+      createConnector({ plugin, settings: { account: `tenant-${tenant}` }, rateBudgets: registry }),
+    );
+    expect(registry.size()).toBe(1_000);
+    await Promise.all(connectors.map((connector) => connector.close()));
+    expect(registry.size()).toBe(0);
+  });
+
+  it('keeps a budget another open connector of the same account still uses', async () => {
+    const registry = createRateBudgetRegistry();
+    const first = createConnector({ plugin, settings: {}, rateBudgets: registry });
+    const second = createConnector({ plugin, settings: { defaultUser: true }, rateBudgets: registry });
+    await first.close();
+    expect(registry.size()).toBe(1);
+    await expect(second.handle(chatStarted)).resolves.toMatchObject({ outcome: 'created' });
+    await second.close();
+    expect(registry.size()).toBe(0);
+  });
+
+  it('waits for events under way, closes the connection once, then refuses new events with a retryable typed error', async () => {
+    closeConnection.mockClear();
+    const connector = createConnector({
+      plugin,
+      settings: { defaultUser: true },
+      rateBudgets: createRateBudgetRegistry(),
+    });
+    const underWay = connector.handle(chatStarted);
+    await connector.close();
+    await expect(underWay).resolves.toMatchObject({ outcome: 'created' });
+    await connector.close();
+    expect(closeConnection).toHaveBeenCalledOnce();
+    await expect(connector.handle(chatStarted)).rejects.toMatchObject({
+      code: 'connector_closed',
+      retryable: true,
+    });
+  });
+});
