@@ -9,13 +9,31 @@ export const REDACTED = '[REDACTED]';
 /** Secrets shorter than this are not redacted: masking every "a" would destroy messages and protect nothing. */
 const minimumSecretLength = 4;
 
+/**
+ * Short-lived secrets held at once, the most recently added kept: access tokens rotate hourly and
+ * each agent writing in Zendesk token mode has a credential of their own, so over weeks a process
+ * would otherwise hold (and scan for) every one it ever saw.
+ */
+const maximumShortLivedSecrets = 1_000;
+
+export interface RedactorAddOptions {
+  /**
+   * How long the secret is valid, in ms (an access token's `expires_in`). It is redacted for that
+   * long — a late error body quoting it is still caught — and then forgotten. Default: forever
+   * (configured secrets: API keys, client secrets, refresh tokens).
+   */
+  expiresInMs?: number | undefined;
+}
+
 export interface Redactor {
   /** Registers a secret; empty or very short values are ignored. Returns the redactor for chaining. */
-  add(secret: string | undefined | null): Redactor;
+  add(secret: string | undefined | null, options?: RedactorAddOptions): Redactor;
   /** Replaces every registered secret in the text. */
   redact(text: string): string;
-  /** Returns a copy of a JSON-like value with every string redacted. */
+  /** Returns a copy of a JSON-like value with every string (and key) redacted. */
   redactValue<T>(value: T): T;
+  /** How many secrets are held now (configured, plus short-lived ones still valid). */
+  size(): number;
 }
 
 function wireForms(secret: string): string[] {
@@ -32,43 +50,90 @@ function urlEncoded(secret: string): string {
   }
 }
 
+/**
+ * Redaction costs the same whatever a process has seen: only live secrets are held (configured
+ * ones, and short-lived ones until they expire, at most `maximumShortLivedSecrets`), and a text is
+ * first matched against all of them in one regular-expression pass; only a text that holds a
+ * secret pays for the replacement, longest form first.
+ */
 export function createRedactor(initialSecrets: Iterable<string | undefined | null> = []): Redactor {
-  const secrets = new Set<string>();
-  // Secrets added already, with their forms: the HTTP layer adds every credential header as sent,
-  // on every request, and working out the forms of a long token again costs more than the request's
-  // own bookkeeping (up to 8 µs for a 500-character token; found by `pnpm bench`).
-  const added = new Set<string>();
-  let ordered: string[] = [];
+  const permanent = new Set<string>();
+  /** Short-lived secret → when it expires; Map order is insertion order, oldest first. */
+  const shortLived = new Map<string, number>();
+  let earliestExpiry = Number.POSITIVE_INFINITY;
+  let compiled: { pattern: RegExp; forms: string[] } | undefined;
+  let stale = true;
+
+  function prune(now: number): void {
+    if (now < earliestExpiry) return;
+    earliestExpiry = Number.POSITIVE_INFINITY;
+    for (const [secret, expiresAt] of shortLived) {
+      if (expiresAt <= now) shortLived.delete(secret);
+      else earliestExpiry = Math.min(earliestExpiry, expiresAt);
+    }
+    stale = true;
+  }
+
+  function compile(): { pattern: RegExp; forms: string[] } | undefined {
+    if (!stale) return compiled;
+    stale = false;
+    const forms = [...new Set([...permanent, ...shortLived.keys()].flatMap(wireForms))].sort(
+      (a, b) => b.length - a.length,
+    );
+    compiled =
+      forms.length === 0 ? undefined : { pattern: new RegExp(forms.map(escapeRegExp).join('|')), forms };
+    return compiled;
+  }
 
   const redactor: Redactor = {
-    add(secret) {
+    add(secret, options) {
       if (typeof secret !== 'string' || secret.length < minimumSecretLength) return redactor;
-      if (added.has(secret)) return redactor;
-      added.add(secret);
-      let changed = false;
-      for (const form of wireForms(secret)) {
-        if (!secrets.has(form)) {
-          secrets.add(form);
-          changed = true;
-        }
+      if (permanent.has(secret)) return redactor;
+      const lifetime = options?.expiresInMs;
+      if (lifetime === undefined) {
+        shortLived.delete(secret);
+        permanent.add(secret);
+        stale = true;
+        return redactor;
       }
-      // Longest first, so a secret that contains another is replaced whole.
-      if (changed) ordered = [...secrets].sort((a, b) => b.length - a.length);
+      const expiresAt = Date.now() + Math.max(0, lifetime);
+      const known = shortLived.has(secret);
+      // Re-added: moved to the newest end, with its new expiry; the set of forms is unchanged.
+      shortLived.delete(secret);
+      shortLived.set(secret, expiresAt);
+      earliestExpiry = Math.min(earliestExpiry, expiresAt);
+      if (shortLived.size > maximumShortLivedSecrets) {
+        const oldest = shortLived.keys().next().value;
+        if (oldest !== undefined) shortLived.delete(oldest);
+        stale = true;
+      }
+      if (!known) stale = true;
       return redactor;
     },
     redact(text) {
+      prune(Date.now());
+      const current = compile();
+      if (current === undefined || !current.pattern.test(text)) return text;
       let result = text;
-      for (const secret of ordered) {
-        if (result.includes(secret)) result = result.split(secret).join(REDACTED);
+      for (const form of current.forms) {
+        if (result.includes(form)) result = result.split(form).join(REDACTED);
       }
       return result;
     },
     redactValue<T>(value: T): T {
       return redactDeep(value, redactor, 0) as T;
     },
+    size() {
+      prune(Date.now());
+      return permanent.size + shortLived.size;
+    },
   };
   for (const secret of initialSecrets) redactor.add(secret);
   return redactor;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** How deep `redactValue` reads; what lies deeper is replaced, never passed through unread. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createRedactingLogger, type Logger } from '../src/logging.js';
 import { createRedactor, REDACTED } from '../src/redaction.js';
 
@@ -68,5 +68,52 @@ describe('redactValue: keys and depth', () => {
     let value: unknown = secret;
     for (let depth = 0; depth < 200_000; depth += 1) value = [value];
     expect(() => createRedactor([secret]).redactValue(value)).not.toThrow();
+  });
+});
+
+describe('redaction holds only live secrets', () => {
+  it('a token added with its lifetime is redacted while it lives, then no longer held', () => {
+    vi.useFakeTimers();
+    const redactor = createRedactor(['configured-secret-1']);
+    redactor.add('eyJ.first-access-token.sig', { expiresInMs: 60_000 });
+    redactor.add('eyJ.second-access-token.sig', { expiresInMs: 60_000 });
+    // A late error body still quoting the first token, within its lifetime.
+    expect(redactor.redact('late eyJ.first-access-token.sig')).toBe(`late ${REDACTED}`);
+    vi.advanceTimersByTime(61_000);
+    expect(redactor.size()).toBe(1);
+    expect(redactor.redact('configured-secret-1')).toBe(REDACTED);
+    vi.useRealTimers();
+  });
+
+  it('holds at most a bounded number of short-lived secrets, the most recent', () => {
+    const redactor = createRedactor();
+    for (let n = 0; n < 20_000; n += 1)
+      redactor.add(`agent-credential-${n}-0123456789`, { expiresInMs: 3_600_000 });
+    expect(redactor.size()).toBeLessThanOrEqual(1_000);
+    expect(redactor.redact('agent-credential-19999-0123456789')).toBe(REDACTED);
+  });
+
+  it('configured secrets (no lifetime) are never dropped', () => {
+    const redactor = createRedactor(['configured-secret-2']);
+    for (let n = 0; n < 5_000; n += 1) redactor.add(`rotated-${n}-0123456789`, { expiresInMs: 60_000 });
+    expect(redactor.redact('configured-secret-2')).toBe(REDACTED);
+  });
+});
+
+describe('no debug line nobody listens to', () => {
+  it('a logger that says debug is off gets no debug call, and the redacting wrapper does not redact for it', () => {
+    const calls: string[] = [];
+    const redactor = createRedactor(['s3cr3t-value']);
+    const redact = vi.spyOn(redactor, 'redactValue');
+    const quiet: Logger = {
+      log: (level, message) => calls.push(`${level} ${message}`),
+      enabled: (level) => level !== 'debug',
+    };
+    const logger = createRedactingLogger(quiet, redactor);
+    expect(logger.enabled?.('debug')).toBe(false);
+    logger.log('debug', 'crm request', { path: '/x' });
+    logger.log('warn', 'crm request retried', { path: '/x' });
+    expect(calls).toEqual(['warn crm request retried']);
+    expect(redact).toHaveBeenCalledOnce();
   });
 });

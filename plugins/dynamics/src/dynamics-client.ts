@@ -4,6 +4,12 @@ import { dataverseErrorMapper } from './dynamics-errors.js';
 import { pluginId } from './dynamics-plugin-id.js';
 import { type DynamicsCredentials, type DynamicsSettings, requireCredentials } from './dynamics-settings.js';
 
+/**
+ * How long an access token stays registered with the redactor: Microsoft Entra access tokens live
+ * 60 to 90 minutes; a rotated one is no longer held once it can no longer be used.
+ */
+const accessTokenLifetimeMs = 2 * 60 * 60_000;
+
 /** The Web API version every path is relative to. */
 export const webApiPath = '/api/data/v9.2/';
 
@@ -40,7 +46,7 @@ export function createDynamicsApi(settings: DynamicsSettings, context: PluginCon
     return {
       async headers() {
         sent = await tokens.accessToken(organizationUrl, { fresh: false, timeoutMs });
-        context.redactor.add(sent);
+        context.redactor.add(sent, { expiresInMs: accessTokenLifetimeMs });
         return { Authorization: `Bearer ${sent}` };
       },
       // A 401 means the token was revoked or expired early: one refresh, then one resend.
@@ -77,7 +83,7 @@ export function createDynamicsApi(settings: DynamicsSettings, context: PluginCon
     http,
     async freshToken() {
       const token = await tokens.accessToken(organizationUrl, { fresh: true, timeoutMs });
-      context.redactor.add(token);
+      context.redactor.add(token, { expiresInMs: accessTokenLifetimeMs });
     },
     recordUrl: (table, id) =>
       `${organizationUrl}/main.aspx?pagetype=entityrecord&etn=${table}&id=${encodeURIComponent(id)}`,

@@ -1,4 +1,4 @@
-import { AuthenticationError, type AuthProvider, type HttpClient, type Redactor } from '@crm-connect/core';
+import { type AuthProvider, type HttpClient, InvalidResponseError, type Redactor } from '@crm-connect/core';
 import { z } from 'zod';
 import { pluginId } from './zendesk-plugin-id.js';
 
@@ -76,13 +76,19 @@ export function createOAuthTokenSource(options: OAuthTokenSourceOptions): OAuthT
     });
     const parsed = tokenResponseSchema.safeParse(response.data);
     if (!parsed.success) {
-      throw new AuthenticationError(
-        'Zendesk answered the OAuth token request without an access token. Check that the subdomain is right and that the OAuth client is of kind "Confidential".',
-        { pluginId, status: response.status, requestId: response.requestId },
+      // A 2xx without a token refuses nothing (a refusal is a 4xx with an RFC 6749 code): a proxy's
+      // or a maintenance page. Retryable, so a save keeps the credentials unverified, not reverted.
+      throw new InvalidResponseError(
+        'Zendesk answered the OAuth token request without an access token (a maintenance or proxy page?). It is asked again later; if this persists, check that the subdomain is your Zendesk account.',
+        { pluginId, status: response.status, requestId: response.requestId, retryable: true },
       );
     }
     const body = parsed.data;
-    options.redactor.add(body.access_token);
+    // The access token is held by the redactor only while it can be used (2 h for Zendesk's
+    // client-credentials tokens when no expiry is given).
+    options.redactor.add(body.access_token, {
+      expiresInMs: body.expires_in == null ? 2 * 60 * 60_000 : body.expires_in * 1000,
+    });
     options.redactor.add(body.refresh_token);
     const issuedAt = now();
     const lifetimeMs = body.expires_in == null ? undefined : body.expires_in * 1000;

@@ -15,6 +15,13 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** Headers whose values are credentials: registered with the redactor as sent. */
 const credentialHeaders = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'cookie']);
 
+/**
+ * How long a credential seen only as sent stays registered (an agent's own Basic credential, a
+ * token a plugin did not register): long enough for any late error body that echoes it. A secret
+ * the plugin registered without a lifetime (an API key) stays registered for good.
+ */
+const sentCredentialLifetimeMs = 24 * 60 * 60_000;
+
 /** Methods that RFC 9110 defines as idempotent: repeating them cannot create a second record. */
 const idempotentMethods = new Set<HttpMethod>(['GET', 'HEAD', 'PUT', 'DELETE']);
 
@@ -141,7 +148,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         // The credential as sent (e.g. a base64 Basic credential) is a secret in its own right;
         // other auth headers (an impersonated user's id) are not, and must stay readable in audits.
         if (credentialHeaders.has(name.toLowerCase()))
-          options.redactor.add(value.replace(/^(Basic|Bearer)\s+/i, ''));
+          options.redactor.add(value.replace(/^(Basic|Bearer)\s+/i, ''), {
+            expiresInMs: sentCredentialLifetimeMs,
+          });
         headers[name] = value;
       }
       if (request.idempotencyKey !== undefined && options.idempotencyHeader !== undefined) {
@@ -160,16 +169,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           // idle-socket timer in some 1.x releases, which a CRM dripping one byte at a time defeats.
           signal: AbortSignal.timeout(timeoutMs),
         });
-        logger.log('debug', 'crm request', {
-          requestId,
-          plugin: options.pluginId,
-          operation: request.operation,
-          method: request.method,
-          path: options.redactor.redact(request.path),
-          status: response.status,
-          attempt: attempts,
-          ms: Math.round(performance.now() - started),
-        });
+        if (logger.enabled?.('debug') !== false)
+          logger.log('debug', 'crm request', {
+            requestId,
+            plugin: options.pluginId,
+            operation: request.operation,
+            method: request.method,
+            path: options.redactor.redact(request.path),
+            status: response.status,
+            attempt: attempts,
+            ms: Math.round(performance.now() - started),
+          });
         return response;
       } catch (error) {
         throw transportErrorOf(error, request, requestId);
