@@ -121,7 +121,8 @@ describe('kustomer sandbox: each note exactly once', () => {
     const opened = chatStarted();
     await a.handle(opened);
     const line = 'Customer: my parcel is still not here, can you check again please?\n';
-    const transcript = line.repeat(Math.ceil(50_000 / line.length));
+    // Three notes of at most 10,240 characters (Kustomer's limit).
+    const transcript = line.repeat(Math.ceil(25_000 / line.length));
     const ended = { ...interactionEnded(opened.interactionId), transcript };
     // Part 1 is answered; part 2 lands but its answer is lost, and the lookup fails: part 3 is never sent.
     sandbox.faults.inject({ kind: 'drop', when: 'after-handling', route: 'notes.create', skip: 1 });

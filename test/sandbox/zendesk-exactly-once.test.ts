@@ -1,6 +1,7 @@
 import { createZendeskSandbox, type ZendeskSandbox, zendeskSandboxSettings } from '@crm-connect/sandbox';
 import { zendesk } from '@crm-connect/zendesk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useZendeskSpecCheck } from '../../packages/sandbox/test/zendesk-openapi-check.js';
 import { connectorFor, deliver } from './connectors.js';
 import { agentAssigned, chatStarted, interactionEnded } from './events.js';
 
@@ -19,6 +20,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await sandbox.stop();
 });
+useZendeskSpecCheck(() => [sandbox]);
 
 const plugin = zendesk();
 const connector = () => connectorFor(plugin, { ...zendeskSandboxSettings(sandbox), defaultUser: true });

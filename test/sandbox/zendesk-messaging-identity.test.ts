@@ -2,12 +2,14 @@ import { createZendeskSandbox, type ZendeskSandbox, zendeskSandboxSettings } fro
 import { zendesk } from '@crm-connect/zendesk';
 import { createMessagingInteractions, createSunshineWebhookReceiver } from '@crm-connect/zendesk/messaging';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useZendeskSpecCheck } from '../../packages/sandbox/test/zendesk-openapi-check.js';
 import {
   delivery,
   sunshineExamples,
   webhookSecret,
   withEvent,
 } from '../../plugins/zendesk/test/messaging/sunshine-examples.js';
+import { sunshineWebhookFindings } from '../../plugins/zendesk/test/messaging/sunshine-openapi-check.js';
 import { connectorFor } from './connectors.js';
 
 /**
@@ -25,6 +27,15 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await sandbox.stop();
+});
+useZendeskSpecCheck(() => [sandbox]);
+
+/** Every webhook body a test delivers, held against the Sunshine Conversations spec after it. */
+const delivered: unknown[] = [];
+afterEach(async () => {
+  const findings: string[] = [];
+  for (const body of delivered.splice(0)) findings.push(...(await sunshineWebhookFindings(body)));
+  expect(findings, 'webhook bodies that break the Sunshine Conversations spec').toEqual([]);
 });
 
 const steveId = '912382197';
@@ -47,6 +58,7 @@ function platform() {
     onEvent: (event) => interactions.handle(event),
   });
   return async (body: unknown) => {
+    delivered.push(body);
     const response = await receiver.receive(delivery(body));
     expect(response.status).toBe(200);
   };

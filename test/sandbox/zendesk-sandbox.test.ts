@@ -2,6 +2,7 @@ import { isCrmConnectError } from '@crm-connect/core';
 import { createZendeskSandbox, type ZendeskSandbox, zendeskSandboxSettings } from '@crm-connect/sandbox';
 import { zendesk } from '@crm-connect/zendesk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useZendeskSpecCheck } from '../../packages/sandbox/test/zendesk-openapi-check.js';
 import { connectorFor } from './connectors.js';
 import { agentAssigned, chatStarted, interactionEnded, platformAgent, voicemailReceived } from './events.js';
 
@@ -15,6 +16,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await sandbox.stop();
 });
+useZendeskSpecCheck(() => [sandbox]);
 
 const plugin = zendesk();
 const person = (key: string) => {

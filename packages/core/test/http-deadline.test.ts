@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TransportError } from '../src/errors.js';
 import { createHttpClient } from '../src/http/http-client.js';
 import { createRateBudgetRegistry } from '../src/http/rate-budget.js';
 import { createRedactor } from '../src/redaction.js';
@@ -58,5 +59,59 @@ describe('http client deadline', () => {
     expect(String((error as Error).message)).toContain('timed out after 1000 ms');
     // Generous against a loaded machine, yet far below the 10 s an idle timer allowed.
     expect(elapsed).toBeLessThan(3_000);
+  });
+});
+
+describe('http client: credentials stay on the CRM and survive a failed refresh', () => {
+  const origin = 'https://api.crm.test';
+  const budget = () =>
+    createRateBudgetRegistry().forAccount(`b-${Math.random()}`, { requestsPerInterval: 100 });
+
+  it('refuses an absolute URL on another origin before anything is sent', async () => {
+    nock.disableNetConnect();
+    const headers = vi.fn(async () => ({ Authorization: 'Bearer secret-token-123456' }));
+    const client = createHttpClient({
+      pluginId: 'testcrm',
+      baseUrl: origin,
+      auth: { headers },
+      budget: budget(),
+      redactor: createRedactor(),
+    });
+    const error = await client
+      .request({ method: 'GET', path: 'https://attacker.test/next-page', operation: 'list users' })
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'input_invalid' });
+    expect(headers).not.toHaveBeenCalled();
+  });
+
+  it('a refresh that fails for a passing reason is tried again on the retry, not skipped', async () => {
+    nock.disableNetConnect();
+    let token = 'stale-token-123456';
+    let refreshes = 0;
+    const auth = {
+      headers: async () => ({ Authorization: `Bearer ${token}` }),
+      refresh: async () => {
+        refreshes += 1;
+        if (refreshes === 1) throw new TransportError('token endpoint unavailable', { retryable: true });
+        token = 'fresh-token-123456';
+        return true;
+      },
+    };
+    nock(origin).get('/me').matchHeader('authorization', 'Bearer stale-token-123456').times(2).reply(401, {});
+    nock(origin).get('/me').matchHeader('authorization', 'Bearer fresh-token-123456').reply(200, { id: 1 });
+    const client = createHttpClient({
+      pluginId: 'testcrm',
+      baseUrl: origin,
+      auth,
+      budget: budget(),
+      redactor: createRedactor(),
+      retry: { initialDelayMs: 1, maxDelayMs: 2 },
+    });
+    await expect(client.request({ method: 'GET', path: '/me', operation: 'read me' })).resolves.toMatchObject(
+      {
+        status: 200,
+      },
+    );
+    expect(refreshes).toBe(2);
   });
 });

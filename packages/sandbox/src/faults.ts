@@ -56,6 +56,19 @@ export const faultSchema = z.discriminatedUnion('kind', [
     when: z.enum(['before-handling', 'after-handling']).default('before-handling'),
   }),
   /**
+   * The answer drips: its status and headers go out at once, then its body one byte every
+   * `byteIntervalMs`, so a client's idle-socket timer never fires and only a deadline for the whole
+   * exchange ends the wait. `after-handling` (default): the request is processed first (a write is
+   * committed), as a slow CRM does; `before-handling`: nothing is processed and the CRM's 503 is
+   * what drips. Dripping stops when the client goes away.
+   */
+  z.object({
+    kind: z.literal('drip'),
+    ...targetShape,
+    byteIntervalMs: z.number().int().positive(),
+    when: z.enum(['before-handling', 'after-handling']).default('after-handling'),
+  }),
+  /**
    * The request is processed (a write is committed) and answered, but with a body that is not the
    * CRM's documented shape: a proxy's page, an API change, another service behind the URL.
    */

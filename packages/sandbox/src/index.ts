@@ -83,6 +83,7 @@ export {
   seedPeople,
 } from './seed.js';
 export { createTable, type Table } from './store.js';
+export type { ZendeskAnswer, ZendeskAnswerLog } from './zendesk/zendesk-answers.js';
 export {
   createZendeskSandbox,
   type ZendeskSandbox,

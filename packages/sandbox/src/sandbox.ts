@@ -38,9 +38,19 @@ export interface SandboxDialect {
   /** The body did not parse (`error.status` 400) or was too large (413). */
   malformedBody(error: MalformedBodyError): SandboxResponse;
   /** Over the rate limit (Zendesk, Kustomer: 429; Salesforce answers 403 REQUEST_LIMIT_EXCEEDED). */
-  rateLimited(input: { retryAfter: string; limit: number | undefined }): SandboxResponse;
+  rateLimited(input: {
+    retryAfter: string;
+    limit: number | undefined;
+    /** The route the refused request matched: a CRM answers its OAuth endpoints unlike its API. */
+    route?: string | undefined;
+  }): SandboxResponse;
   /** A server error (injected, or a bug in the sandbox). */
-  serverError(input: { status: number; retryAfter: string | undefined }): SandboxResponse;
+  serverError(input: {
+    status: number;
+    retryAfter: string | undefined;
+    /** The route the request matched, as for `rateLimited`. */
+    route?: string | undefined;
+  }): SandboxResponse;
   /** Headers on every answer (rate-limit counters, API usage); `limit` is the steady rate limit's state, if one is set. */
   commonHeaders?(limit: { limit: number; remaining: number } | undefined): Readonly<Record<string, string>>;
 }
@@ -109,18 +119,23 @@ export function createSandbox<TStore, TSeed extends SandboxSeed>(
   let rateWindow: RateWindow | undefined;
   let sequence = 0;
 
-  async function intervene(fault: Fault | undefined): Promise<Intervention> {
+  async function intervene(fault: Fault | undefined, route: string | undefined): Promise<Intervention> {
     if (fault === undefined) return undefined;
     switch (fault.kind) {
       case 'rate-limit':
         return {
-          respond: dialect.rateLimited({ retryAfter: String(fault.retryAfterSeconds), limit: undefined }),
+          respond: dialect.rateLimited({
+            retryAfter: String(fault.retryAfterSeconds),
+            limit: undefined,
+            route,
+          }),
         };
       case 'server-error':
         return {
           respond: dialect.serverError({
             status: fault.status,
             retryAfter: fault.retryAfterSeconds === undefined ? undefined : String(fault.retryAfterSeconds),
+            route,
           }),
         };
       case 'slow':
@@ -130,6 +145,11 @@ export function createSandbox<TStore, TSeed extends SandboxSeed>(
         return fault.when === 'before-handling' ? { drop: true } : undefined;
       case 'malformed-answer':
         return undefined;
+      case 'drip':
+        // Before handling nothing is processed: the CRM's 503 is what drips (see `finish`).
+        return fault.when === 'before-handling'
+          ? { respond: dialect.serverError({ status: 503, retryAfter: undefined, route }) }
+          : undefined;
     }
   }
 
@@ -153,17 +173,31 @@ export function createSandbox<TStore, TSeed extends SandboxSeed>(
       durationMs: 0,
     };
     let limitState: { limit: number; remaining: number } | undefined;
+    /** Set by a `drip` fault: the answer's body goes out one byte every this many ms. */
+    let byteIntervalMs: number | undefined;
+    const logged = () => {
+      entry.durationMs = Math.round(performance.now() - started);
+      log.record(entry);
+    };
     // Answers, or drops the connection; a client gone meanwhile (its timeout during a slow
-    // request, or the sandbox stopping) gets nothing, and the log says no answer went out.
+    // request, or the sandbox stopping) gets nothing, and the log says no answer went out. A
+    // dripping answer is logged once its last byte went out or its client went away.
     const finish = (response: SandboxResponse | 'drop') => {
       if (response === 'drop') {
         incoming.socket.destroy();
       } else if (!incoming.socket.destroyed) {
         entry.status = response.status;
-        sendResponse(outgoing, response, dialect.commonHeaders?.(limitState));
+        const extraHeaders = dialect.commonHeaders?.(limitState);
+        if (byteIntervalMs !== undefined) {
+          drip(incoming, outgoing, response, extraHeaders, byteIntervalMs).then(logged, () => {
+            incoming.socket.destroy();
+            logged();
+          });
+          return;
+        }
+        sendResponse(outgoing, response, extraHeaders);
       }
-      entry.durationMs = Math.round(performance.now() - started);
-      log.record(entry);
+      logged();
     };
 
     let request: SandboxRequest;
@@ -189,13 +223,15 @@ export function createSandbox<TStore, TSeed extends SandboxSeed>(
           dialect.rateLimited({
             retryAfter: retryAfterHeader(admission.retryAfterMs),
             limit: admission.limit,
+            route: entry.route,
           }),
         );
       }
     }
     const fault = faults.take({ method: request.method, path, route: entry.route });
     entry.fault = fault?.kind;
-    const intervention = await intervene(fault);
+    if (fault?.kind === 'drip') byteIntervalMs = fault.byteIntervalMs;
+    const intervention = await intervene(fault, entry.route);
     if (intervention !== undefined) return finish('respond' in intervention ? intervention.respond : 'drop');
 
     let response: SandboxResponse;
@@ -211,7 +247,7 @@ export function createSandbox<TStore, TSeed extends SandboxSeed>(
       } catch (error) {
         // A bug in the sandbox, not a simulated failure: answered as the CRM's 500 and kept in the log.
         entry.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        response = dialect.serverError({ status: 500, retryAfter: undefined });
+        response = dialect.serverError({ status: 500, retryAfter: undefined, route: entry.route });
       }
     } else if (match.kind === 'wrong-method') {
       response = dialect.methodNotAllowed(request, match.allowed);
@@ -261,4 +297,38 @@ function malformed(
     Object.entries(response.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'content-type'),
   );
   return { status: fault.status ?? response.status, headers, body: fault.body };
+}
+
+/**
+ * Sends an answer as `sendResponse` does, but only its status and headers at once, then its body
+ * one byte every `byteIntervalMs`: a CRM (or a proxy) trickling its answer, which an idle-socket
+ * timer never notices. Stops as soon as the client has gone (its deadline, or the sandbox stopping).
+ */
+async function drip(
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  response: SandboxResponse,
+  extraHeaders: Readonly<Record<string, string>> = {},
+  byteIntervalMs: number,
+): Promise<void> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...extraHeaders, ...response.headers })) {
+    headers[name.toLowerCase()] = value;
+  }
+  const text = typeof response.body === 'string';
+  if (response.body !== undefined)
+    headers['content-type'] ??= text ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
+  const payload = Buffer.from(
+    response.body === undefined ? '' : text ? String(response.body) : JSON.stringify(response.body),
+  );
+  headers['content-length'] = String(payload.length);
+  const gone = () => outgoing.destroyed || incoming.socket.destroyed;
+  outgoing.writeHead(response.status, headers);
+  outgoing.flushHeaders();
+  for (const byte of payload) {
+    await sleep(byteIntervalMs);
+    if (gone()) return;
+    outgoing.write(Buffer.of(byte));
+  }
+  if (!gone()) outgoing.end();
 }

@@ -221,6 +221,30 @@ describe('dynamics sandbox: the tenant token endpoint', () => {
     expect(await errorOf(await requestToken())).toMatchObject({ status: 401, codes: [7000215] });
   });
 
+  it("faults aimed at the token endpoint answer as Microsoft Entra does, not with Dataverse's OData errors", async () => {
+    sandbox.faults.inject({ kind: 'server-error', route: 'oauth.token', retryAfterSeconds: 3 });
+    const unavailable = await requestToken();
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.headers.get('retry-after')).toBe('3');
+    expect(await unavailable.json()).toMatchObject({
+      error: 'temporarily_unavailable',
+      error_codes: [90033],
+      error_description: expect.stringMatching(/^AADSTS90033: /),
+    });
+    sandbox.faults.inject({ kind: 'rate-limit', route: 'oauth.token', retryAfterSeconds: 5 });
+    const limited = await requestToken();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('5');
+    expect(await limited.json()).toMatchObject({ error_codes: [90055] });
+    expect((await requestToken()).status).toBe(200);
+    // The Web API keeps Dataverse's own answers.
+    sandbox.faults.inject({ kind: 'server-error', route: 'whoAmI' });
+    const authorization = `Bearer ${await token()}`;
+    const whoAmI = await fetch(api('WhoAmI'), { headers: { authorization } });
+    expect(whoAmI.status).toBe(503);
+    expect(await whoAmI.json()).toMatchObject({ error: { code: expect.stringMatching(/^0x/) } });
+  });
+
   it('an app without an application user gets a token, and Dataverse refuses it: 403 0x80072560', async () => {
     const { unlinkedClientId, unlinkedClientSecret } = sandbox.seed.credentials;
     const authorization = `Bearer ${await token({ clientId: unlinkedClientId, clientSecret: unlinkedClientSecret })}`;

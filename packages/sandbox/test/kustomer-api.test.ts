@@ -193,3 +193,85 @@ describe('kustomer sandbox: customers and users', () => {
     ]);
   });
 });
+
+describe('kustomer sandbox: notes', () => {
+  /** A conversation to put notes on, created over the API. */
+  async function conversation(): Promise<string> {
+    const customer = await post('/v1/customers', { name: 'Jo', emails: [{ email: 'jo@example.com' }] });
+    const customerId = ((await customer.json()) as Resource).data.id;
+    const created = await post('/v1/conversations', { customer: customerId, externalId: 'chat-notes' });
+    return ((await created.json()) as Resource).data.id;
+  }
+
+  it('a note body is 1 to 10,240 characters, as the API reference says: longer or empty is a 400 naming body', async () => {
+    const conversationId = await conversation();
+    const note = (body: string) => post(`/v1/conversations/${conversationId}/notes`, { body });
+    expect((await note('x'.repeat(10_240))).status).toBe(201);
+    const tooLong = await note('x'.repeat(10_241));
+    expect(tooLong.status).toBe(400);
+    expect(await tooLong.json()).toEqual({
+      errors: [
+        {
+          status: 400,
+          code: 'bad_request',
+          title: 'Bad Request',
+          detail: 'body: must be at most 10240 characters',
+          source: { pointer: '/data/attributes/body' },
+        },
+      ],
+    });
+    const empty = await note('');
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toMatchObject({
+      errors: [{ status: 400, code: 'bad_request', source: { pointer: '/data/attributes/body' } }],
+    });
+    // Characters as JavaScript counts them (UTF-16 code units): 5,121 emoji are 10,242 of them.
+    expect((await note('😀'.repeat(5_120))).status).toBe(201);
+    expect((await note('😀'.repeat(5_121))).status).toBe(400);
+    expect(sandbox.store.notes.count()).toBe(2);
+  });
+});
+
+describe('kustomer sandbox: rate-limit answers', () => {
+  const read = () => fetch(`${sandbox.url}/v1/users/current`, { headers: headers() });
+
+  it('the documented headers only: x-ratelimit-limit, -remaining and -reset, no Retry-After (Kustomer does not promise one)', async () => {
+    sandbox.limitRate({ requestsPerMinute: 2, timeScale: 60 });
+    const admitted = await read();
+    expect(admitted.headers.get('x-ratelimit-limit')).toBe('2');
+    expect(admitted.headers.get('x-ratelimit-remaining')).toBe('1');
+    await read();
+    const refused = await read();
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ errors: [{ status: 429, code: 'rate_limited' }] });
+    expect(refused.headers.get('retry-after')).toBeNull();
+    expect(refused.headers.get('x-ratelimit-limit')).toBe('2');
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
+    // Seconds until a slot frees up in the (scaled) minute: less than one here.
+    const reset = Number(refused.headers.get('x-ratelimit-reset'));
+    expect(reset).toBeGreaterThan(0);
+    expect(reset).toBeLessThanOrEqual(1);
+
+    sandbox.limitRate(undefined);
+    sandbox.faults.inject({ kind: 'rate-limit', retryAfterSeconds: 7 });
+    const faulted = await fetch(`${sandbox.url}/v1/users/current`, { headers: headers() });
+    expect(faulted.status).toBe(429);
+    expect(faulted.headers.get('x-ratelimit-reset')).toBe('7');
+    expect(faulted.headers.get('retry-after')).toBeNull();
+  });
+
+  it('options: the reset as epoch seconds, and a Retry-After as well', async () => {
+    await sandbox.stop();
+    const now = Date.UTC(2026, 10, 21, 10, 0, 0);
+    sandbox = createKustomerSandbox({
+      clock: () => now,
+      rateLimitAnswer: { reset: 'epoch-seconds', retryAfter: true },
+    });
+    await sandbox.start();
+    sandbox.faults.inject({ kind: 'rate-limit', retryAfterSeconds: 7 });
+    const refused = await read();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-ratelimit-reset')).toBe(String(now / 1000 + 7));
+    expect(refused.headers.get('retry-after')).toBe('7');
+  });
+});

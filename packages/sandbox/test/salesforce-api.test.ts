@@ -293,6 +293,43 @@ describe('salesforce sandbox: sign-in and tokens', () => {
     expect((await query(ivy.token)).status).toBe(200);
   });
 
+  it("faults aimed at the token endpoint answer as an OAuth endpoint does, not with the REST API's answers", async () => {
+    const ada = await session('ada.admin@acme.test');
+    const refresh = () =>
+      requestToken(sandbox, { grant_type: 'refresh_token', refresh_token: ada.answer.refresh_token ?? '' });
+    sandbox.faults.inject({ kind: 'rate-limit', route: 'oauth.token', retryAfterSeconds: 2 });
+    const limited = await refresh();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    expect(await limited.json()).toMatchObject({ error: 'rate_limit_exceeded' });
+
+    sandbox.faults.inject({ kind: 'server-error', route: 'oauth.token', retryAfterSeconds: 30 });
+    const unavailable = await refresh();
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.headers.get('retry-after')).toBe('30');
+    // An outage page, not a JSON error: nothing in it names an OAuth error.
+    expect(unavailable.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await unavailable.text()).toContain('Service Unavailable');
+
+    sandbox.faults.inject({ kind: 'server-error', route: 'oauth.revoke', status: 500 });
+    const failed = await fetch(`${sandbox.url}/services/oauth2/revoke`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: ada.answer.refresh_token ?? '' }),
+    });
+    expect(failed.status).toBe(500);
+    expect(failed.headers.get('content-type')).toMatch(/^text\/html/);
+    // None of it touched the grant: the refresh works once the faults are used up.
+    expect((await refresh()).status).toBe(200);
+
+    // The REST API keeps its own answers to the same faults.
+    sandbox.faults.inject({ kind: 'server-error', route: 'query' });
+    const rest = await fetch(`${ada.data}/query?q=SELECT+Id+FROM+User`, {
+      headers: { authorization: `Bearer ${ada.token}` },
+    });
+    expect(rest.status).toBe(503);
+    expect(await rest.json()).toEqual([expect.objectContaining({ errorCode: 'SERVER_UNAVAILABLE' })]);
+  });
+
   it('autoApprove signs the login_hint user in at once; without a hint the sign-in page still shows', async () => {
     await sandbox.stop();
     sandbox = createSalesforceSandbox({ autoApprove: true });

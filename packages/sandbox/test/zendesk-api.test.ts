@@ -1,5 +1,6 @@
 import { createZendeskSandbox, type ZendeskSandbox } from '@crm-connect/sandbox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useZendeskSpecCheck } from './zendesk-openapi-check.js';
 
 /**
  * The Zendesk sandbox over plain HTTP, requests written from Zendesk's API reference: what the
@@ -15,6 +16,8 @@ beforeEach(async () => {
 afterEach(async () => {
   await sandbox.stop();
 });
+// Hand-made requests here include deliberately wrong ones: the sandbox's answers are what is checked.
+useZendeskSpecCheck(() => [sandbox], { requests: false });
 
 const person = (key: string) => {
   const user = sandbox.seed.users.find((candidate) => candidate.key === key);
@@ -319,4 +322,52 @@ describe('zendesk sandbox: authentication', () => {
     expect(revoked.status).toBe(401);
     expect(await revoked.json()).toMatchObject({ error: 'invalid_token' });
   });
+});
+
+describe('zendesk sandbox: rate limits as Zendesk words them', () => {
+  const admin = () => person('admin');
+
+  it('an injected rate limit: 429, text/plain, Retry-After, nothing processed', async () => {
+    sandbox.faults.inject({ kind: 'rate-limit', route: 'tickets.create', retryAfterSeconds: 7 });
+    const response = await createTicket(apiTokenAuth(admin().email), {});
+    expect(response.status).toBe(429);
+    expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(response.headers.get('retry-after')).toBe('7');
+    expect(await response.text()).toMatch(/rate limit/i);
+    expect(sandbox.store.tickets.count()).toBe(0);
+  });
+
+  it('the steady rate limit answers the same way, with the account counters', async () => {
+    sandbox.limitRate({ requestsPerMinute: 1 });
+    expect((await currentUser(apiTokenAuth(admin().email))).status).toBe(200);
+    const limited = await currentUser(apiTokenAuth(admin().email));
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('x-rate-limit')).toBe('1');
+    expect(limited.headers.get('x-rate-limit-remaining')).toBe('0');
+  });
+
+  it.each([
+    ['text/html', 'text/html; charset=utf-8'],
+    ['json', 'application/json; charset=utf-8'],
+  ] as const)(
+    'rateLimitAnswer %s: the other shapes reported for Zendesk 429s',
+    async (shape, contentType) => {
+      const other = createZendeskSandbox({ rateLimitAnswer: shape });
+      await other.start();
+      try {
+        other.faults.inject({ kind: 'rate-limit', retryAfterSeconds: 2 });
+        const response = await fetch(`${other.url}/api/v2/users/me`);
+        expect(response.status).toBe(429);
+        expect(response.headers.get('content-type')).toBe(contentType);
+        expect(response.headers.get('retry-after')).toBe('2');
+        const text = await response.text();
+        if (shape === 'json') expect(JSON.parse(text)).toMatchObject({ error: 'TooManyRequests' });
+        else expect(text).toMatch(/rate limit/i);
+      } finally {
+        await other.stop();
+      }
+    },
+  );
 });

@@ -35,13 +35,52 @@ function aadCode(error: ServerError): string {
   return /AADSTS(\d+)/.exec(error.errorMessage)?.[1] ?? '';
 }
 
-export function tokenErrorToCrmError(error: unknown, credentials: DynamicsCredentials): CrmConnectError {
+/** The status and Retry-After of the token endpoint's last failed answer, which msal's errors do not keep. */
+export interface FailedTokenAnswer {
+  status: number;
+  retryAfterMs: number | undefined;
+}
+
+/**
+ * The token endpoint asked to wait (429 or 5xx with Retry-After) and that wait is not over: no
+ * request is sent, and the caller learns how long is left.
+ */
+export function pausedTokenError(
+  credentials: DynamicsCredentials,
+  status: number,
+  retryAfterMs: number,
+): CrmConnectError {
+  const message = `dynamics: Microsoft Entra ID answered HTTP ${status} to the last token request for application ${credentials.clientId} and asked to wait; ${Math.ceil(retryAfterMs / 1000)} s left. It is retried automatically.`;
+  const options = { pluginId, status, retryAfterMs };
+  return status === 429 ? new RateLimitedError(message, options) : new TransportError(message, options);
+}
+
+export function tokenErrorToCrmError(
+  error: unknown,
+  credentials: DynamicsCredentials,
+  answer?: FailedTokenAnswer | undefined,
+): CrmConnectError {
   const { tenantId, clientId, organizationUrl, authorityHost } = credentials;
   const cause = summary(error);
+  // A 429 or 5xx is an outage whatever msal made of it (a body that is not JSON is a parsing error to msal).
+  const transient =
+    answer !== undefined && (answer.status === 429 || answer.status >= 500) ? answer : undefined;
+  if (transient !== undefined && !(error instanceof ServerError)) {
+    const options = { pluginId, status: transient.status, retryAfterMs: transient.retryAfterMs, cause };
+    const said = `dynamics: ${authorityHost} answered HTTP ${transient.status} to a token request for application ${clientId}`;
+    return transient.status === 429
+      ? new RateLimitedError(`${said} (too many requests). It is retried automatically.`, options)
+      : new TransportError(`${said} (an outage, not a refusal). It is retried automatically.`, options);
+  }
   if (error instanceof ServerError) {
     const code = aadCode(error);
     const description = aadDescription(error);
-    const common = { pluginId, status: error.status, cause };
+    const common = {
+      pluginId,
+      status: error.status ?? transient?.status,
+      retryAfterMs: transient?.retryAfterMs,
+      cause,
+    };
     // msal-node remembers a 429 or 5xx and, until its throttle time ends, refuses that client's
     // token requests itself with a ServerError that has no HTTP status: an outage, never a refusal.
     const throttledByMsal = error.status === undefined || error.status === null;

@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
 import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
 import { isCrmConnectError, TransportError, withTimeout } from '@crm-connect/core';
-import { tokenErrorToCrmError } from './dynamics-auth-errors.js';
+import { pausedTokenError, tokenErrorToCrmError } from './dynamics-auth-errors.js';
 import { pluginId } from './dynamics-plugin-id.js';
 import { type DynamicsCredentials, microsoftAuthorityHosts } from './dynamics-settings.js';
+import {
+  createTokenNetworkClient,
+  type TokenAcquisition,
+  withAcquisition,
+} from './dynamics-token-network.js';
 
 /**
  * Application tokens for Dataverse: the client-credentials grant through msal-node, one
@@ -54,8 +59,13 @@ export function tokenSourceFor(credentials: DynamicsCredentials): TokenSource {
 function msalConfiguration(credentials: DynamicsCredentials): Configuration {
   const authority = `${credentials.authorityHost}/${credentials.tenantId}`;
   const { hostname, host } = new URL(credentials.authorityHost);
+  // Every request msal makes goes through this client: a deadline per acquisition, no redirects.
+  const system = { networkClient: createTokenNetworkClient() };
   if (microsoftAuthorityHosts.has(hostname)) {
-    return { auth: { clientId: credentials.clientId, clientSecret: credentials.clientSecret, authority } };
+    return {
+      auth: { clientId: credentials.clientId, clientSecret: credentials.clientSecret, authority },
+      system,
+    };
   }
   // The settings accept no other host but a local sandbox: trust it and hand msal
   // its endpoints, so it makes no instance-discovery or OpenID-configuration request at all.
@@ -75,11 +85,25 @@ function msalConfiguration(credentials: DynamicsCredentials): Configuration {
         jwks_uri: `${authority}/discovery/v2.0/keys`,
       }),
     },
+    system,
   };
 }
 
 function createTokenSource(credentials: DynamicsCredentials): TokenSource {
-  const application = new ConfidentialClientApplication(msalConfiguration(credentials));
+  let application = new ConfidentialClientApplication(msalConfiguration(credentials));
+  /**
+   * Set when the token endpoint answered 429 or 5xx with a Retry-After: no token request is sent
+   * before `until` (callers get a retryable error saying how long is left).
+   */
+  let pause: { until: number; status: number } | undefined;
+  /**
+   * msal remembers a 429 or 5xx and refuses that client's requests itself for a while: for the
+   * Retry-After read as whole seconds only, and for 60 s when there is none or it is anything
+   * else (a fraction, an HTTP date). The endpoint's own word is what is honoured here (`pause`,
+   * else the HTTP layer's backoff): once it allows, a fresh msal client (its throttling state and
+   * cache empty; the token was not obtained anyway) sends the next request.
+   */
+  let throttledByMsal = false;
   // One request in flight per scope and kind: msal itself does not collapse cold-cache requests.
   const inFlight = new Map<string, Promise<string>>();
   // msal answers from its cache at ~0.15 ms a call (cache keys, logging, expiry checks), which is
@@ -92,11 +116,26 @@ function createTokenSource(credentials: DynamicsCredentials): TokenSource {
   async function acquire(scope: string, fresh: boolean, timeoutMs: number): Promise<string> {
     acquisitions += 1;
     const acquisition = acquisitions;
+    if (pause !== undefined) {
+      const left = pause.until - Date.now();
+      if (left > 0) throw pausedTokenError(credentials, pause.status, left);
+      pause = undefined;
+    }
+    if (throttledByMsal) {
+      throttledByMsal = false;
+      application = new ConfidentialClientApplication(msalConfiguration(credentials));
+    }
+    // One deadline for everything msal sends for this token, body included (the network client aborts at it).
+    const request: TokenAcquisition = { signal: AbortSignal.timeout(timeoutMs), timeoutMs };
+    const client = application;
     try {
       const result = await withTimeout(
         // https://learn.microsoft.com/javascript/api/@azure/msal-node/confidentialclientapplication#@azure-msal-node-confidentialclientapplication-acquiretokenbyclientcredential
-        application.acquireTokenByClientCredential({ scopes: [scope], skipCache: fresh }),
-        timeoutMs,
+        withAcquisition(request, () =>
+          client.acquireTokenByClientCredential({ scopes: [scope], skipCache: fresh }),
+        ),
+        // A backstop only: the network client's abort ends the request itself at the deadline.
+        timeoutMs + 50,
         () =>
           new TransportError(
             `dynamics: ${credentials.authorityHost} issued no token within ${timeoutMs} ms. Check that it is reachable; the request is retried automatically.`,
@@ -115,7 +154,16 @@ function createTokenSource(credentials: DynamicsCredentials): TokenSource {
       }
       return result.accessToken;
     } catch (error) {
-      throw isCrmConnectError(error) ? error : tokenErrorToCrmError(error, credentials);
+      const answer = request.failedAnswer;
+      if (answer !== undefined && (answer.status === 429 || answer.status >= 500)) {
+        throttledByMsal = true;
+        if (answer.retryAfterMs !== undefined) {
+          const until = Date.now() + answer.retryAfterMs;
+          const current = pause as { until: number } | undefined;
+          if (current === undefined || current.until < until) pause = { until, status: answer.status };
+        }
+      }
+      throw isCrmConnectError(error) ? error : tokenErrorToCrmError(error, credentials, answer);
     }
   }
 

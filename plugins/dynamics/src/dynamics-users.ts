@@ -1,7 +1,8 @@
-import type { CrmUser, HttpResponse } from '@crm-connect/core';
+import { type CrmUser, type HttpResponse, InvalidResponseError } from '@crm-connect/core';
 import { z } from 'zod';
-import { type DynamicsApi, freshRead, key, literal, odata } from './dynamics-client.js';
+import { type DynamicsApi, freshRead, key, literal, odata, webApiPath } from './dynamics-client.js';
 import { parseAnswer } from './dynamics-errors.js';
+import { pluginId } from './dynamics-plugin-id.js';
 
 /**
  * Dataverse users (`systemuser`): agent identification by email, the legacy random pool, and the
@@ -130,7 +131,7 @@ export function createDynamicsUsers(api: DynamicsApi): DynamicsUsers {
         });
         const parsed: z.output<typeof userPageSchema> = parseAnswer(userPageSchema, response, 'list agents');
         users.push(...parsed.value.map(remember));
-        path = parsed['@odata.nextLink'];
+        path = nextPage(api, parsed['@odata.nextLink'], response);
       }
       return users;
     },
@@ -146,4 +147,33 @@ export function createDynamicsUsers(api: DynamicsApi): DynamicsUsers {
       return objectId === null ? { MSCRMCallerID: performer.id } : { CallerObjectId: objectId };
     },
   };
+}
+
+/**
+ * The next page of a listing: `@odata.nextLink`, an absolute URL, followed only when it is on the
+ * environment's own Web API (the request carries the access token). One on another host is an
+ * answer Dataverse does not give: an `InvalidResponseError`, and the link is not followed.
+ */
+function nextPage(
+  api: DynamicsApi,
+  nextLink: string | undefined,
+  response: HttpResponse,
+): string | undefined {
+  if (nextLink === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(nextLink, `${api.credentials.organizationUrl}${webApiPath}`);
+  } catch {
+    url = undefined;
+  }
+  const webApi = new URL(`${api.credentials.organizationUrl}${webApiPath}`);
+  if (url === undefined || url.origin !== webApi.origin || !url.pathname.startsWith(webApi.pathname)) {
+    const where = url === undefined ? 'an unreadable address' : url.origin;
+    throw new InvalidResponseError(
+      `dynamics: list agents: Dataverse named the next page at ${where}, outside ${webApi.origin}; it is not followed (the request would carry the access token there). Check the organization URL.`,
+      { pluginId, status: response.status, requestId: response.requestId, retryable: false },
+    );
+  }
+  // Sent as Dataverse wrote it (its skip token is encoded already); resolved only if it was relative.
+  return /^https?:\/\//i.test(nextLink) ? nextLink : url.toString();
 }

@@ -5,13 +5,14 @@ import { createOnce } from './kustomer-create-once.js';
 import { operations, parseAnswer, parseWriteAnswer } from './kustomer-errors.js';
 
 /**
- * The longest text put in one note, label included, in UTF-16 code units (JavaScript's string
- * length, which a length check in Kustomer's Node.js API would count). Kustomer documents no
- * limit for a note body (UNCONFIRMED), so long transcripts are split into notes labelled
- * "(part i of n)" rather than risk a refusal; nothing is ever truncated. This value is a guess
- * kept from the first release, to be revisited.
+ * The longest text put in one note, label included: Kustomer's API reference gives a note's body
+ * as "1 to 10,240 characters" (Notes, key fields). Counted in UTF-16 code units (JavaScript's
+ * string length), the stricter reading of "characters": a text within it is within the limit
+ * however Kustomer counts (code points are never more). Longer text is split into notes labelled
+ * "(part i of n)"; nothing is ever truncated.
+ * https://developer.kustomer.com/api/core-resources/create-note
  */
-export const maxNoteLength = 20_000;
+export const maxNoteLength = 10_240;
 
 const noteSchema = z.object({ data: z.object({ id: z.string().min(1) }) });
 const notesPageSchema = z.object({

@@ -374,6 +374,49 @@ describe('kustomer: later events', () => {
   });
 });
 
+describe("kustomer: Kustomer's note length limit (1 to 10,240 characters)", () => {
+  /** Kustomer's API reference: a note body is 1 to 10,240 characters. */
+  const documentedLimit = 10_240;
+
+  async function notesWritten(transcript: string, parts: number) {
+    const h = harness();
+    const opened = chatStarted();
+    h.use(kustomerFixture.mocks.connectionUser);
+    h.use(kustomerFixture.mocks.createTicket(conversationId));
+    const connector = h.connector({ defaultUser: true });
+    await connector.handle(opened);
+    h.crm()
+      .post(`/v1/conversations/${conversationId}/notes`)
+      .times(parts)
+      .reply(201, (_uri, body) => noteBody('n3', conversationId, body as Body));
+    const writesBefore = h.writes().length;
+    await connector.handle(interactionEnded(opened.interactionId, { transcript, disposition: undefined }));
+    return h
+      .writes()
+      .slice(writesBefore)
+      .map((request) => (request.body as { body: string }).body);
+  }
+
+  it('a note just over the limit is written as two notes, each within it', async () => {
+    // "Transcript:\n" and the transcript: 10,241 characters in all.
+    const transcript = 'a'.repeat(documentedLimit + 1 - 'Transcript:\n'.length);
+    const notes = await notesWritten(transcript, 2);
+    expect(notes).toHaveLength(2);
+    for (const note of notes) expect(note.length).toBeLessThanOrEqual(documentedLimit);
+  });
+
+  it('characters are counted as UTF-16 code units: 6,000 emoji (12,000 units) are two notes', async () => {
+    const transcript = '😀'.repeat(6_000);
+    const notes = await notesWritten(transcript, 2);
+    expect(notes).toHaveLength(2);
+    for (const note of notes) expect(note.length).toBeLessThanOrEqual(documentedLimit);
+    // No emoji is cut in half.
+    expect(notes.map((note) => note.replace(/^\(part \d+ of \d+\)\n\n/, '')).join('')).toBe(
+      `Transcript:\n${transcript}`,
+    );
+  });
+});
+
 describe('kustomer: agents', () => {
   it('finds an agent even when the email filter is ignored, paging through the users', async () => {
     const h = harness();

@@ -20,7 +20,7 @@ import { sameId, toId15 } from './salesforce-ids.js';
 import {
   authorizeUrl,
   exchangeCode,
-  type OAuthClientConfig,
+  oauthClient,
   ownerOfToken,
   revokeToken,
   type SalesforceToken,
@@ -205,14 +205,7 @@ async function authorize(
       pluginId,
     });
   }
-  const oauth: OAuthClientConfig = {
-    loginUrl: settings.loginUrl,
-    clientId: settings.clientId,
-    clientSecret: settings.clientSecret,
-    redirectUri: options.redirectUri,
-    timeoutMs: context.http.timeoutMs ?? 30_000,
-    redactor: context.redactor,
-  };
+  const oauth = oauthClient(settings, context, options.redirectUri);
   const token = await exchangeCode(oauth, parameters.code, options.codeVerifier);
   const refreshToken = token.refresh_token;
   const owner = ownerOfToken(token);
@@ -350,13 +343,7 @@ export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAd
         const context = contextOf(options.context, settings.clientSecret);
         try {
           await revokeToken(
-            {
-              loginUrl: settings.loginUrl,
-              clientId: settings.clientId,
-              clientSecret: settings.clientSecret,
-              timeoutMs: context.http.timeoutMs ?? 30_000,
-              redactor: context.redactor,
-            },
+            oauthClient({ ...settings, loginUrl: settings.loginUrl, clientId: settings.clientId }, context),
             stored.refreshToken,
           );
         } catch (error) {

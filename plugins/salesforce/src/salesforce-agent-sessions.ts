@@ -1,6 +1,12 @@
 import { AuthenticationError, type CrmUser, type PluginContext } from '@crm-connect/core';
 import { sameId, toId15 } from './salesforce-ids.js';
-import { ownerOfToken, RevokedTokenError, refreshAccessToken } from './salesforce-oauth.js';
+import {
+  oauthClient,
+  onOrgDomain,
+  ownerOfToken,
+  RevokedTokenError,
+  refreshAccessToken,
+} from './salesforce-oauth.js';
 import { pluginId } from './salesforce-plugin-id.js';
 import type { ApiSession, SessionSource } from './salesforce-sessions.js';
 import type { ConfiguredSettings } from './salesforce-settings.js';
@@ -67,12 +73,19 @@ export function createAgentSessionSource(
   if ('accessToken' in credential) {
     context.redactor.add(credential.accessToken);
     return {
-      current: async (): Promise<ApiSession> => ({
-        kind: 'agent',
-        userId: agent.id,
-        accessToken: credential.accessToken,
-        instanceUrl: (credential.instanceUrl ?? (await options.adminInstanceUrl())).replace(/\/+$/, ''),
-      }),
+      current: async (): Promise<ApiSession> => {
+        const instanceUrl = (credential.instanceUrl ?? (await options.adminInstanceUrl())).replace(
+          /\/+$/,
+          '',
+        );
+        // The token goes only to the org's own instance: an instance URL the platform got wrong is not used.
+        if (!onOrgDomain(instanceUrl, settings.loginUrl, 'instance')) {
+          throw new AgentSessionError(
+            `salesforce: the instance URL the platform holds for agent ${who} (${agent.id}) is not on the org's domain (${new URL(settings.loginUrl).host}); their access token is not sent there.`,
+          );
+        }
+        return { kind: 'agent', userId: agent.id, accessToken: credential.accessToken, instanceUrl };
+      },
       renew: async () => {
         throw new AgentSessionError(
           `salesforce: the access token the platform holds for agent ${who} (${agent.id}) was refused (expired or revoked).`,
@@ -81,13 +94,7 @@ export function createAgentSessionSource(
     };
   }
   context.redactor.add(credential.refreshToken);
-  const oauth = {
-    loginUrl: settings.loginUrl,
-    clientId: settings.clientId,
-    clientSecret: settings.clientSecret,
-    timeoutMs: context.http.timeoutMs ?? 30_000,
-    redactor: context.redactor,
-  };
+  const oauth = oauthClient(settings, context);
   let refreshToken = credential.refreshToken;
   const saveRefreshToken = credential.saveRefreshToken;
   let session: Promise<ApiSession> | undefined;

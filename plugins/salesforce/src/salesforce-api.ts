@@ -1,5 +1,6 @@
 import {
   type AuthProvider,
+  type CrmConnectError,
   type HttpClient,
   type HttpResponse,
   isCrmConnectError,
@@ -70,18 +71,35 @@ export function createSalesforceApi(
   /**
    * Credentials bound to one session, renewed once on a 401. With `sameUserOnly`, a renewal
    * that lands on another user is not used for this attempt: `switchedTo()` returns it.
+   *
+   * A renewal that fails for a passing reason (the token endpoint's 429 or 5xx, a timeout) is
+   * kept in `renewalFailure()` instead of being thrown into the HTTP layer: the layer would send
+   * the request again with the refused token, get the 401 again, and report that as refused
+   * credentials. The request then fails with the renewal's own retryable error and its Retry-After.
    */
   function sessionAuth(
     source: SessionSource,
     initial: ApiSession,
     sameUserOnly: boolean,
-  ): AuthProvider & { used(): ApiSession; switchedTo(): ApiSession | undefined } {
+  ): AuthProvider & {
+    used(): ApiSession;
+    switchedTo(): ApiSession | undefined;
+    renewalFailure(): CrmConnectError | undefined;
+  } {
     let session = initial;
     let switched: ApiSession | undefined;
+    let failure: CrmConnectError | undefined;
     return {
       headers: async () => ({ Authorization: `Bearer ${session.accessToken}` }),
       refresh: async () => {
-        const renewed = await source.renew(session);
+        let renewed: ApiSession;
+        try {
+          renewed = await source.renew(session);
+        } catch (error) {
+          if (!isCrmConnectError(error) || !error.retryable) throw error;
+          failure = error;
+          return false;
+        }
         if (sameUserOnly && renewed.userId !== session.userId) {
           switched = renewed;
           return false;
@@ -91,6 +109,7 @@ export function createSalesforceApi(
       },
       used: () => session,
       switchedTo: () => switched,
+      renewalFailure: () => failure,
     };
   }
 
@@ -122,6 +141,11 @@ export function createSalesforceApi(
         watchUsage(response.headers);
         return { ...response, attempts: response.attempts + spent, session: auth.used() };
       } catch (error) {
+        const renewal = auth.renewalFailure();
+        if (renewal !== undefined) {
+          renewal.attempts = spent + (isCrmConnectError(error) ? (error.attempts ?? 1) : 1);
+          throw renewal;
+        }
         const next = auth.switchedTo();
         if (next === undefined || switches >= 10) throw error;
         spent += isCrmConnectError(error) ? (error.attempts ?? 1) : 1;

@@ -4,7 +4,7 @@ import { soqlString } from './salesforce-api.js';
 import { bearer, createSalesforceHttpClient } from './salesforce-client.js';
 import { parseAnswer } from './salesforce-errors.js';
 import { sameId, toId15 } from './salesforce-ids.js';
-import { ownerOfToken, RevokedTokenError, refreshAccessToken } from './salesforce-oauth.js';
+import { oauthClient, ownerOfToken, RevokedTokenError, refreshAccessToken } from './salesforce-oauth.js';
 import { missingRights } from './salesforce-rights.js';
 import {
   type AdminConnection,
@@ -58,13 +58,7 @@ export async function checkAdminLinks(
 ): Promise<AdminLinkHealth[]> {
   const settings = requireConfigured(input);
   context.redactor.add(settings.clientSecret);
-  const oauth = {
-    loginUrl: settings.loginUrl,
-    clientId: settings.clientId,
-    clientSecret: settings.clientSecret,
-    timeoutMs: context.http.timeoutMs ?? 30_000,
-    redactor: context.redactor,
-  };
+  const oauth = oauthClient(settings, context);
   const results: AdminLinkHealth[] = [];
   const refused: { index: number; error: RevokedTokenError }[] = [];
   let working: { instanceUrl: string; accessToken: string } | undefined;

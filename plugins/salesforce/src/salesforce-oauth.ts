@@ -3,19 +3,22 @@ import {
   AuthorizationError,
   ConfigurationError,
   type CrmConnectError,
+  isCrmConnectError,
   isLoopbackHost,
+  type PluginContext,
   RateLimitedError,
-  type Redactor,
   TransportError,
-  withTimeout,
 } from '@crm-connect/core';
 import { OAuth2 } from 'jsforce/lib/oauth2.js';
 import { z } from 'zod';
 import { pluginId } from './salesforce-plugin-id.js';
+import { createTokenEndpointTransport, type TokenEndpointTransport } from './salesforce-token-endpoint.js';
 
 /**
  * OAuth 2.0 with Salesforce through jsforce's OAuth2 client: the authorize URL with PKCE, the
  * code exchange, refresh and revocation. Endpoints are relative to the org's My Domain URL.
+ * jsforce's requests go through the core HTTP layer (`salesforce-token-endpoint.ts`): a deadline
+ * for each whole exchange, no redirects, and the status and Retry-After of every answer.
  * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm
  */
 
@@ -29,34 +32,81 @@ export interface OAuthClientConfig {
   clientSecret?: string | undefined;
   /** The platform's callback URL, exactly as registered in the connected app. */
   redirectUri?: string | undefined;
-  /** Gives up on a Salesforce answer after this many ms. */
-  timeoutMs: number;
-  redactor: Redactor;
+  /** The redactor (every secret is registered with it), logger, rate budgets and HTTP overrides (the per-attempt deadline). */
+  context: PluginContext;
 }
 
-/** Salesforce's own hosts: tokens are only ever sent to an instance or identity URL on one of them. */
-const salesforceHost = /(^|\.)(salesforce\.com|force\.com|salesforce\.mil|sfcrmproducts\.cn)$/;
-const salesforceUrl = z.url({ protocol: /^https$/, hostname: salesforceHost });
-/** A local sandbox's instance and identity URLs: loopback, over http or https. */
-const loopbackUrl = z
-  .url({ protocol: /^https?$/ })
-  .refine((value) => isLoopbackHost(new URL(value).hostname));
+/** The OAuth client of a configured org: its login URL and connected app. */
+export function oauthClient(
+  settings: { loginUrl: string; clientId: string; clientSecret?: string | undefined },
+  context: PluginContext,
+  redirectUri?: string | undefined,
+): OAuthClientConfig {
+  return {
+    loginUrl: settings.loginUrl,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    redirectUri,
+    context,
+  };
+}
+
+/** The registrable domains of Salesforce's clouds: a My Domain host ends with one, and so do their login hosts. */
+const salesforceDomains = ['salesforce.com', 'salesforce.mil', 'sfcrmproducts.cn'];
 
 /**
- * The token response. Its instance and identity URLs must be on Salesforce's hosts; only a
- * login URL on a loopback address (a local sandbox) may name loopback ones, so a real org's
- * tokens never go anywhere else.
+ * Whether `value` may receive this org's access tokens: a URL on the org's own domain. That is
+ * the host of the login URL (the org's My Domain, which the settings checked), over https with no
+ * port or credentials; an identity URL may also be on Salesforce's login hosts of the same cloud
+ * (`login.salesforce.com`, `test.salesforce.com` for sandboxes), where Salesforce puts it. Any
+ * other Salesforce host is not the org's (another org's My Domain, a Salesforce Site). A loopback
+ * login URL (a local sandbox) allows loopback URLs only, http or https.
+ */
+export function onOrgDomain(value: string, loginUrl: string, kind: 'instance' | 'identity'): boolean {
+  let url: URL;
+  let login: URL;
+  try {
+    url = new URL(value);
+    login = new URL(loginUrl);
+  } catch {
+    return false;
+  }
+  if (url.username !== '' || url.password !== '') return false;
+  if (isLoopbackHost(login.hostname)) {
+    return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
+  }
+  if (url.protocol !== 'https:' || url.port !== '') return false;
+  const host = url.hostname.toLowerCase();
+  const orgHost = login.hostname.toLowerCase();
+  if (host === orgHost) return true;
+  if (kind === 'instance') return false;
+  const domain = salesforceDomains.find((candidate) => orgHost.endsWith(`.${candidate}`));
+  return domain !== undefined && (host === `login.${domain}` || host === `test.${domain}`);
+}
+
+/** An instance URL to send requests to: on the org's domain, and nothing after its host but a `/`. */
+function instanceUrlOf(loginUrl: string) {
+  return z
+    .string()
+    .refine((value) => onOrgDomain(value, loginUrl, 'instance'), "not on the org's domain")
+    .refine((value) => {
+      const url = new URL(value);
+      return (url.pathname === '/' || url.pathname === '') && url.search === '' && url.hash === '';
+    }, 'has a path, a query or a fragment');
+}
+
+/**
+ * The token response. Its instance URL must be the org's own My Domain and its identity URL there
+ * or on Salesforce's login host (`onOrgDomain`), so an access token never leaves the org's domain;
+ * only a login URL on a loopback address (a local sandbox) may name loopback ones.
  */
 function tokenResponseSchema(loginUrl: string) {
-  const allowed = isLoopbackHost(new URL(loginUrl).hostname)
-    ? z.union([salesforceUrl, loopbackUrl])
-    : salesforceUrl;
   return z.object({
     access_token: z.string().min(1),
     refresh_token: z.string().min(1).optional(),
-    instance_url: allowed,
+    instance_url: instanceUrlOf(loginUrl),
     /** The identity URL: https://login.salesforce.com/id/{orgId}/{userId}. */
-    id: allowed,
+    id: z.string().refine((value) => onOrgDomain(value, loginUrl, 'identity'), "not on the org's domain"),
     issued_at: z.string().optional(),
     scope: z.string().optional(),
   });
@@ -92,7 +142,7 @@ export interface AuthorizeRequest {
  * https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_pkce.htm
  */
 export function authorizeUrl(
-  config: Omit<OAuthClientConfig, 'timeoutMs' | 'redactor'>,
+  config: Omit<OAuthClientConfig, 'context'>,
   parameters: { state: string; loginHint?: string | undefined },
 ): AuthorizeRequest {
   const oauth2 = new OAuth2({ ...jsforceConfig(config), clientSecret: undefined, useVerifier: true });
@@ -123,8 +173,8 @@ export async function exchangeCode(
   const oauth2 = new OAuth2(jsforceConfig(config));
   // jsforce adds `code_verifier` to every token request of an instance that holds one.
   oauth2.codeVerifier = codeVerifier;
-  config.redactor.add(code).add(codeVerifier);
-  const token = await call(config, 'link the admin (code exchange)', () => oauth2.requestToken(code));
+  config.context.redactor.add(code).add(codeVerifier);
+  const token = await call(config, oauth2, 'link the admin (code exchange)', () => oauth2.requestToken(code));
   return parseToken(config, token);
 }
 
@@ -138,8 +188,10 @@ export async function refreshAccessToken(
 ): Promise<SalesforceToken> {
   // No verifier on this instance: PKCE belongs to the code exchange, not to refreshes.
   const oauth2 = new OAuth2(jsforceConfig(config));
-  config.redactor.add(refreshToken);
-  const token = await call(config, 'refresh the admin session', () => oauth2.refreshToken(refreshToken));
+  config.context.redactor.add(refreshToken);
+  const token = await call(config, oauth2, 'refresh the admin session', () =>
+    oauth2.refreshToken(refreshToken),
+  );
   return parseToken(config, token);
 }
 
@@ -149,8 +201,8 @@ export async function refreshAccessToken(
  */
 export async function revokeToken(config: OAuthClientConfig, token: string): Promise<void> {
   const oauth2 = new OAuth2(jsforceConfig(config));
-  config.redactor.add(token);
-  await call(config, 'revoke the admin token', () => oauth2.revokeToken(token));
+  config.context.redactor.add(token);
+  await call(config, oauth2, 'revoke the admin token', () => oauth2.revokeToken(token));
 }
 
 /** Salesforce refused a refresh token: revoked, expired, or its user was deactivated or frozen. */
@@ -162,7 +214,7 @@ export class RevokedTokenError extends AuthenticationError {
   }
 }
 
-function jsforceConfig(config: Omit<OAuthClientConfig, 'timeoutMs' | 'redactor'>) {
+function jsforceConfig(config: Omit<OAuthClientConfig, 'context'>) {
   return {
     loginUrl: config.loginUrl,
     clientId: config.clientId,
@@ -174,33 +226,78 @@ function jsforceConfig(config: Omit<OAuthClientConfig, 'timeoutMs' | 'redactor'>
 function parseToken(config: OAuthClientConfig, raw: unknown): SalesforceToken {
   const parsed = tokenResponseSchema(config.loginUrl).safeParse(raw);
   if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => issue.path.join('.'));
     throw new AuthenticationError(
-      'salesforce: the token endpoint answered without an access token, or with an instance or identity URL outside Salesforce; check that the login URL is your My Domain URL.',
-      { pluginId, cause: { issues: parsed.error.issues.map((issue) => issue.path.join('.')) } },
+      `salesforce: the token endpoint answered without an access token, or with an instance or identity URL outside the org's domain (${new URL(config.loginUrl).host}), where no token is sent (${[...new Set(fields)].join(', ')}); check that the login URL is your org's My Domain URL.`,
+      { pluginId, cause: { issues: fields } },
     );
   }
-  config.redactor.add(parsed.data.access_token).add(parsed.data.refresh_token);
+  // Salesforce gives no expiry with an access token; a session lasts at most 24 hours.
+  config.context.redactor
+    .add(parsed.data.access_token, { expiresInMs: 24 * 60 * 60_000 })
+    .add(parsed.data.refresh_token);
   return parsed.data;
 }
 
-async function call<T>(config: OAuthClientConfig, operation: string, run: () => Promise<T>): Promise<T> {
-  const timedOut = () =>
-    Object.assign(new Error(`timed out after ${config.timeoutMs} ms`), { name: 'TimeoutError' });
+/**
+ * Runs one jsforce OAuth call with its requests sent through the core HTTP layer. A transient
+ * answer (429, 5xx, a network failure, the deadline) arrives as the layer's typed error; an OAuth
+ * error jsforce read from a 4xx is sorted below, by its `error`, its description and its status.
+ */
+async function call<T>(
+  config: OAuthClientConfig,
+  oauth2: OAuth2,
+  operation: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  const transport = createTokenEndpointTransport(config.loginUrl, config.context, operation);
+  (oauth2 as unknown as { _transport: TokenEndpointTransport })._transport = transport;
   try {
-    return await withTimeout(run(), config.timeoutMs, timedOut);
+    return await run();
   } catch (error) {
-    throw oauthErrorOf(error, operation, config);
+    if (isCrmConnectError(error)) throw error;
+    throw oauthErrorOf(error, operation, config, transport.lastStatus);
   }
 }
 
+/**
+ * Refusals that say nothing about the grant: Salesforce refuses a refresh while another refresh
+ * of the same token is under way (several workers refreshing at once), with `invalid_grant` and
+ * "token request is already being processed" (earlier "expired authorization code", which a
+ * refresh has none of). The grant works once that request is done.
+ * https://help.salesforce.com/s/articleView?id=release-notes.rn_security_refresh_token_error.htm&release=252&type=5
+ */
+const concurrentRefresh = /token request is already being processed|expired authorization code/i;
+
 /** Salesforce's OAuth errors (jsforce puts `error` in `name`, `error_description` in `message`) as typed errors. */
-function oauthErrorOf(error: unknown, operation: string, config: OAuthClientConfig): CrmConnectError {
-  const name = error instanceof Error ? error.name : 'Error';
-  const description = config.redactor.redact(error instanceof Error ? error.message : String(error));
+function oauthErrorOf(
+  error: unknown,
+  operation: string,
+  config: OAuthClientConfig,
+  status: number | undefined,
+): CrmConnectError {
+  // jsforce names an answer without an `error` field after nothing at all: fall back on the status.
+  const named =
+    error instanceof Error && typeof error.name === 'string' && error.name !== '' ? error.name : undefined;
+  const name = named ?? (status === undefined ? 'Error' : `HTTP ${status}`);
+  const description = config.context.redactor.redact(
+    error instanceof Error ? (error.message ?? '') : String(error),
+  );
   const said = `salesforce: ${operation} failed: Salesforce answered ${name} (${description})`;
-  const options = { pluginId, cause: { error: name, description } };
+  const options = { pluginId, status, cause: { error: name, description, status } };
+  const refreshing = operation.startsWith('refresh');
+  if (
+    name === 'temporarily_unavailable' ||
+    name === 'server_error' ||
+    (refreshing && name === 'invalid_grant' && concurrentRefresh.test(description))
+  ) {
+    return new TransportError(
+      `${said}. Salesforce could not issue a token right now; nothing is wrong with the authorization, and it is worth trying again.`,
+      { ...options, retryable: true },
+    );
+  }
   if (name === 'invalid_grant' || name === 'inactive_user' || name === 'inactive_org') {
-    if (operation.startsWith('refresh')) {
+    if (refreshing) {
       return new RevokedTokenError(
         `${said}. The admin's authorization was revoked, expired, or the admin user was deactivated or frozen; link this admin again or unlink it.`,
         name,
@@ -245,12 +342,6 @@ function oauthErrorOf(error: unknown, operation: string, config: OAuthClientConf
     return new AuthorizationError(
       `${said}. The admin may not use this connected app (check its profiles and permission sets).`,
       options,
-    );
-  }
-  if (name === 'TimeoutError' || name === 'FetchError' || /^ERROR_HTTP_5\d\d$/.test(name)) {
-    return new TransportError(
-      `${said}. Salesforce could not be reached or had a server error; it is worth trying again. Check that ${config.loginUrl} is reachable.`,
-      { ...options, retryable: true },
     );
   }
   return new AuthenticationError(

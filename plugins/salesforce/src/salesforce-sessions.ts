@@ -1,6 +1,6 @@
 import { AuthenticationError, ConfigurationError, type CrmUser, type PluginContext } from '@crm-connect/core';
 import { sameId, toId15 } from './salesforce-ids.js';
-import { ownerOfToken, RevokedTokenError, refreshAccessToken } from './salesforce-oauth.js';
+import { oauthClient, ownerOfToken, RevokedTokenError, refreshAccessToken } from './salesforce-oauth.js';
 import { pluginId } from './salesforce-plugin-id.js';
 import { type AdminConnection, activeConnections, type ConfiguredSettings } from './salesforce-settings.js';
 import type { SalesforceTokenStore } from './salesforce-token-store.js';
@@ -87,13 +87,7 @@ export function createSessionPool(options: SessionPoolOptions): SessionPool {
   const all: Failover[] = [];
   let unreported: Failover[] = [];
   let session: Promise<AdminSession> | undefined;
-  const oauth = {
-    loginUrl: settings.loginUrl,
-    clientId: settings.clientId,
-    clientSecret: settings.clientSecret,
-    timeoutMs: context.http.timeoutMs ?? 30_000,
-    redactor: context.redactor,
-  };
+  const oauth = oauthClient(settings, context);
   context.redactor.add(settings.clientSecret);
 
   async function open(): Promise<AdminSession> {

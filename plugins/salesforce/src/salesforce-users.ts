@@ -33,6 +33,9 @@ export async function fetchIdentity(
   const response = await http.request({
     method: 'GET',
     path: identityUrl,
+    // Held to the login URL's host (or login./test. of the same Salesforce domain) when the token
+    // response was read: see salesforce-oauth.ts.
+    crossOriginChecked: true,
     operation: 'read the admin identity',
     auth: bearer(accessToken),
   });

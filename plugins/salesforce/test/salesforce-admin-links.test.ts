@@ -309,7 +309,7 @@ describe('salesforce admin linking: the callback', () => {
     });
   });
 
-  it('never sends the token to an instance or identity URL outside Salesforce', async () => {
+  it("never sends the token to an instance or identity URL outside the org's domain", async () => {
     const { plugin, store } = setup();
     const started = plugin.admin.start(unlinked, { redirectUri });
     nock(origin)
@@ -328,7 +328,7 @@ describe('salesforce admin linking: the callback', () => {
       })
       .catch((caught: unknown) => caught);
     expect(isCrmConnectError(error) && error.code).toBe('authentication_failed');
-    expect((error as Error).message).toContain('outside Salesforce');
+    expect((error as Error).message).toContain("outside the org's domain");
     expect(await store.get({ orgId, userId: users.admin.id })).toBeUndefined();
   });
 
@@ -350,7 +350,7 @@ describe('salesforce admin linking: the callback', () => {
         context,
       })
       .catch((caught: unknown) => caught);
-    expect((error as Error).message).toContain('outside Salesforce');
+    expect((error as Error).message).toContain("outside the org's domain");
     expect(await store.get({ orgId, userId: users.admin.id })).toBeUndefined();
   });
 

@@ -46,7 +46,8 @@ export function createZendeskAccount(
     missing([{ path: 'subdomain', message: 'subdomain: is required' }], 'fill in the subdomain (acme).');
   }
   const origin = zendeskOrigin(subdomain);
-  // Zendesk counts every call of the account against one per-minute limit, the token endpoint included.
+  // Zendesk counts every call of the account against one per-minute limit (the token endpoint
+  // too, though its rare calls go through a queue of their own, below).
   const budget = context.rateBudgets.forAccount(`${pluginId}:${subdomain}`, {
     requestsPerInterval: options.requestsPerMinute,
   });
@@ -72,7 +73,19 @@ export function createZendeskAccount(
       );
     }
     oauth = createOAuthTokenSource({
-      http: createHttpClient({ ...base, auth: noCredentials, mapError: oauthErrorMapper }),
+      http: createHttpClient({
+        ...base,
+        // A queue of its own: the token is fetched from inside a Support API request's turn in
+        // the account's budget (its auth headers), so a token request queued in that same budget
+        // would wait for turns held by the requests waiting for it — with 16 requests in flight
+        // (or a budget of one) nothing ever moved again. One token request per token lifetime
+        // is what it adds to the account's count.
+        budget: context.rateBudgets.forAccount(`${pluginId}:${subdomain}:oauth-token`, {
+          requestsPerInterval: options.requestsPerMinute,
+        }),
+        auth: noCredentials,
+        mapError: oauthErrorMapper,
+      }),
       clientId: oauthClientId,
       clientSecret: oauthClientSecret,
       redactor: context.redactor,

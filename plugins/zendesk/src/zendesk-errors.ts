@@ -13,6 +13,7 @@ import {
   hasErrorCode,
   InvalidResponseError,
   NotFoundError,
+  TransportError,
 } from '@crm-connect/core';
 import { z } from 'zod';
 import { pluginId } from './zendesk-plugin-id.js';
@@ -126,12 +127,18 @@ export function zendeskErrorMapper(mode: ZendeskAuthMode) {
 
 const oauthErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
 
+/** RFC 6749 error codes that say the server, not the client, is the problem: ask again later. */
+const transientOAuthCodes = new Set(['temporarily_unavailable', 'server_error']);
+
 /**
  * The token endpoint answers RFC 6749 errors (`{"error":"invalid_client",…}`); which status Zendesk
- * uses for each (400 or 401) is not documented, so the code decides, not the status.
+ * uses for each (400 or 401) is not documented, so the code decides, not the status. What says
+ * "later" — a 429 (JSON or text/plain), a 5xx, `temporarily_unavailable` or `server_error` with
+ * any status — is a retryable error carrying Retry-After, never refused credentials: a save then
+ * keeps the credentials unverified instead of reverting them.
  */
 export function oauthErrorMapper(response: ErrorResponse): CrmConnectError | undefined {
-  // Rate limits and server errors keep the generic, retryable mapping.
+  // Rate limits and server errors keep the generic, retryable mapping (Retry-After included).
   if (response.status === 429 || response.status >= 500) return undefined;
   const parsed = oauthErrorSchema.safeParse(response.data);
   if (!parsed.success && response.status !== 401 && response.status !== 403) return undefined;
@@ -141,9 +148,16 @@ export function oauthErrorMapper(response: ErrorResponse): CrmConnectError | und
     pluginId,
     status: response.status,
     requestId: response.requestId,
+    retryAfterMs: response.retryAfterMs,
     cause: { status: response.status, body: bodyExcerpt(response) },
   };
   const why = response.redact(`${code}${detail}`);
+  if (transientOAuthCodes.has(code)) {
+    return new TransportError(
+      `Zendesk's OAuth token endpoint is temporarily unable to issue a token (HTTP ${response.status}: ${why}). It is asked again later; nothing is wrong with the OAuth client.`,
+      common,
+    );
+  }
   if (code === 'invalid_scope') {
     return new AuthorizationError(
       `Zendesk refused the OAuth scopes "read write" (${why}). Allow the read and write scopes on the OAuth client in Admin Center › Apps and integrations › APIs › OAuth clients.`,

@@ -234,7 +234,11 @@ export const zendeskFixture: ConformanceFixture<typeof plugin.settings.schema> =
       crm()
         .post('/api/v2/tickets')
         .matchHeader('idempotency-key', /^crm-connect:.+:create-ticket$/)
-        .reply(429, { error: 'TooManyRequests', description: 'Rate limit exceeded' }, { 'Retry-After': '1' });
+        // As Zendesk answers a rate limit: a one-line text body, not JSON (the sandbox models both).
+        .reply(429, 'Rate limit exceeded, please wait before making more requests', {
+          'Content-Type': 'text/plain; charset=utf-8',
+          'Retry-After': '1',
+        });
       crm()
         .post('/api/v2/tickets')
         .matchHeader('idempotency-key', /^crm-connect:.+:create-ticket$/)

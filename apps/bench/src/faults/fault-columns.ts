@@ -1,3 +1,4 @@
+import type { InjectedFault } from '@crm-connect/sandbox';
 import type { CrmId, RunningSandboxCrm, SandboxCrmOptions } from '@crm-connect/sandbox-crms';
 import { injectPeriodically, type UntargetedFault } from './periodic-faults.js';
 import type { DeliveryPattern } from './platform-replay.js';
@@ -6,9 +7,11 @@ import type { DeliveryPattern } from './platform-replay.js';
  * The columns of the matrix: what the sandbox does wrong while the interactions are replayed.
  * A column either injects a fault into about one request in N of every API route all through
  * the run, or changes the CRM at set points of the run (tokens expired, a grant revoked, an agent
- * deactivated), as happens in production, not once at the start. The last two columns are
- * delivery patterns instead: how the platform redelivers (an opening event after its assignment,
- * an ending twice) to workers that share nothing with the others.
+ * deactivated), as happens in production, not once at the start. The token columns do both on the
+ * token endpoint: access tokens expire all through the run, and the token requests that follow
+ * meet the fault. The last two columns are delivery patterns instead: how the platform
+ * redelivers (an opening event after its assignment, an ending twice) to workers that share
+ * nothing with the others.
  */
 
 export type ColumnId =
@@ -16,8 +19,12 @@ export type ColumnId =
   | 'unavailable'
   | 'server-error'
   | 'timeout'
+  | 'dripping-answer'
   | 'dropped-after-commit'
   | 'expired-token'
+  | 'token-rate-limit'
+  | 'token-unavailable'
+  | 'token-dropped'
   | 'revoked-refresh-token'
   | 'deactivated-agent'
   | 'late-opening'
@@ -52,7 +59,9 @@ export interface FaultColumn {
   /**
    * Share of the run's interactions (`--interactions`) this column replays. Default 1. The
    * delivery patterns replay half: each fresh worker costs a new connection (a token, TLS), and
-   * half of 2,000 still sends a few hundred deliveries to fresh workers.
+   * half of 2,000 still sends a few hundred deliveries to fresh workers. The dripping answer
+   * replays half too: each drip holds its request for a whole timeout, and half of 2,000 still
+   * drips about a hundred answers per CRM.
    */
   interactionShare?: number | undefined;
   start(crm: RunningSandboxCrm, random: () => number): ColumnRun;
@@ -91,6 +100,46 @@ function milestones(at: readonly number[], change: (crm: RunningSandboxCrm) => v
     };
   };
 }
+
+/** Where the token columns expire every access token: the plugins must ask for new ones. */
+const tokenExpiries = [1, 2, 3, 4, 5, 6, 7].map((eighth) => eighth / 8);
+/** Token requests in a row that get the fault, at the start of the run and after each expiry. */
+const tokenFaultsInARow = 3;
+
+/**
+ * The token endpoint misbehaves when it matters: the first token requests of the run, and those
+ * right after every access token was expired (at 1/8, 2/8 … 7/8 of the run), get the fault,
+ * `tokenFaultsInARow` of them each time. Tokens are cached, so faults spread over the run would
+ * mostly miss them.
+ */
+function tokenEndpoint(fault: UntargetedFault) {
+  return (crm: RunningSandboxCrm): ColumnRun => {
+    const armed: InjectedFault[] = [];
+    const arm = () => {
+      for (const route of crm.tokenRoutes)
+        armed.push(crm.sandbox.faults.inject({ ...fault, route, times: tokenFaultsInARow }));
+    };
+    arm();
+    const expiries = milestones(tokenExpiries, (expiring) => {
+      expiring.expireAccessTokens();
+      arm();
+    })(crm);
+    return {
+      progress: expiries.progress,
+      applied: () => armed.reduce((sum, injected) => sum + injected.applied(), 0),
+      stop() {
+        for (const injected of armed) injected.cancel();
+      },
+    };
+  };
+}
+
+/** Kustomer's API key is the only CRM credential without a token endpoint. */
+const withTokenEndpoint = (crm: CrmId) =>
+  crm === 'kustomer' ? 'n/a: a Kustomer API key is sent as is; there is no token endpoint' : undefined;
+
+/** Interval of the dripping answer's bytes: 20 of them fit in the connector's timeout, so no idle timer fires. */
+const dripByteIntervalMs = cellHttp.timeoutMs / 20;
 
 /** Nothing injected into the sandbox: the column is a delivery pattern. */
 const quiet = (): ColumnRun => ({ progress() {}, applied: () => 0, stop() {} });
@@ -135,6 +184,15 @@ export const faultColumns: readonly FaultColumn[] = [
     start: periodic({ kind: 'slow', delayMs: cellHttp.timeoutMs + 300 }, 40),
   },
   {
+    id: 'dripping-answer',
+    title: 'dripping answer',
+    description: `The request is processed (the write happens), then answered with its status and headers at once and its body one byte every ${dripByteIntervalMs} ms, on about 1 request in 40 of every API route: the connection never goes idle, so only the connector's ${cellHttp.timeoutMs} ms deadline per attempt ends the wait, with a retryable transport error. Replays half the interactions.`,
+    notApplicable: always,
+    cannotSucceed: nothing,
+    interactionShare: 0.5,
+    start: periodic({ kind: 'drip', byteIntervalMs: dripByteIntervalMs }, 40),
+  },
+  {
     id: 'dropped-after-commit',
     title: 'dropped after commit',
     description:
@@ -154,6 +212,33 @@ export const faultColumns: readonly FaultColumn[] = [
     crmOptions: { oauth: true },
     cannotSucceed: nothing,
     start: milestones([1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6], (crm) => crm.expireAccessTokens()),
+  },
+  {
+    id: 'token-rate-limit',
+    title: 'token endpoint 429',
+    description: `The token endpoint's rate-limit answer (429, Retry-After 0.02 s; nothing processed) to the first ${tokenFaultsInARow} token requests of the run and to the first ${tokenFaultsInARow} after each time every access token is expired (at 1/8, 2/8 … 7/8 of the run): Zendesk's OAuth client credentials, Salesforce's refresh-token grant (an OAuth error, rate_limit_exceeded, not the REST API's 403), Dynamics' client credentials (msal).`,
+    notApplicable: withTokenEndpoint,
+    crmOptions: { oauth: true },
+    cannotSucceed: nothing,
+    start: tokenEndpoint({ kind: 'rate-limit', retryAfterSeconds: 0.02 }),
+  },
+  {
+    id: 'token-unavailable',
+    title: 'token endpoint 503',
+    description: `The token endpoint answers 503 (the CRM's error, as its token endpoint words it), nothing processed, to the first ${tokenFaultsInARow} token requests of the run and to the first ${tokenFaultsInARow} after each time every access token is expired (at 1/8, 2/8 … 7/8 of the run): Zendesk's OAuth client credentials, Salesforce's refresh-token grant, Dynamics' client credentials (msal).`,
+    notApplicable: withTokenEndpoint,
+    crmOptions: { oauth: true },
+    cannotSucceed: nothing,
+    start: tokenEndpoint({ kind: 'server-error', status: 503 }),
+  },
+  {
+    id: 'token-dropped',
+    title: 'token endpoint dropped',
+    description: `The token endpoint issues the token, then destroys the connection without an answer, for the first ${tokenFaultsInARow} token requests of the run and the first ${tokenFaultsInARow} after each time every access token is expired (at 1/8, 2/8 … 7/8 of the run).`,
+    notApplicable: withTokenEndpoint,
+    crmOptions: { oauth: true },
+    cannotSucceed: nothing,
+    start: tokenEndpoint({ kind: 'drop', when: 'after-handling' }),
   },
   {
     id: 'revoked-refresh-token',

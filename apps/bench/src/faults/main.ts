@@ -13,14 +13,17 @@ import { runMatrix } from './run-matrix.js';
  * surfaced an untyped error or a typed one for what could have succeeded, or leaked a secret.
  */
 
+/** Columns that replay a share of the interactions (the delivery patterns and the dripping answer: half). */
+const partial = faultColumns.filter((column) => (column.interactionShare ?? 1) < 1);
+
 const help = `Usage: node apps/bench/dist/faults/main.js [options]   (or: pnpm test:faults)
 
 Options:
   --crm <ids>            comma-separated CRMs (default: ${sandboxCrms.map((crm) => crm.id).join(',')})
   --fault <ids>          comma-separated columns, faults or delivery patterns
                          (default: ${faultColumns.map((column) => column.id).join(',')})
-  --interactions <n>     interactions replayed per cell (default 2000; the delivery
-                         patterns late-opening and redelivered-end replay half)
+  --interactions <n>     interactions replayed per cell (default 2000; ${partial.map((column) => column.id).join(', ')}
+                         replay half)
   --seed <n>             seed of the traffic, the fault timing and the deliveries (default 9)
   -h, --help             show this help
 
@@ -64,8 +67,10 @@ const crms = pick(sandboxCrms, values.crm, 'CRM');
 const columns = pick(faultColumns, values.fault, 'fault');
 const parallel = availableParallelism() + 1;
 
+const halved = partial.filter((column) => columns.includes(column)).map((column) => column.title);
+
 process.stdout.write(
-  `Fault matrix: ${interactions} interactions per cell, half for the delivery patterns (every event type, 10 % delivered twice, at most 8 deliveries of an event, 2 platform workers sharing record links, fresh workers for the delivery patterns), ${columns.length} columns × ${crms.length} CRMs, ${parallel} cells at a time.\n\n`,
+  `Fault matrix: ${interactions} interactions per cell${halved.length === 0 ? '' : `, half for ${halved.join(', ')}`} (every event type, 10 % delivered twice, at most 8 deliveries of an event, 2 platform workers sharing record links, fresh workers for the delivery patterns), ${columns.length} columns × ${crms.length} CRMs, ${parallel} cells at a time.\n\n`,
 );
 const started = performance.now();
 const cells = await runMatrix({

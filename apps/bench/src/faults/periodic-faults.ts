@@ -5,7 +5,8 @@ export type UntargetedFault =
   | { kind: 'rate-limit'; retryAfterSeconds: number }
   | { kind: 'server-error'; status: number }
   | { kind: 'slow'; delayMs: number }
-  | { kind: 'drop'; when: 'before-handling' | 'after-handling' };
+  | { kind: 'drop'; when: 'before-handling' | 'after-handling' }
+  | { kind: 'drip'; byteIntervalMs: number };
 
 export interface PeriodicFaultOptions {
   faults: FaultInjector;

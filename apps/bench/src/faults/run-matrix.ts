@@ -24,6 +24,7 @@ function weight(crm: SandboxCrm, column: FaultColumn): number {
   const perCrm: Record<string, number> = { dynamics: 3, kustomer: 2, salesforce: 2, zendesk: 1 };
   const perColumn: Partial<Record<string, number>> = {
     timeout: 2,
+    'dripping-answer': 2,
     'rate-limit': 2,
     'redelivered-end': 1.5,
   };

@@ -3,7 +3,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import { DelegateBackoff, decorrelatedJitterGenerator, handleWhen, retry } from 'cockatiel';
-import { type CrmConnectError, isCrmConnectError, TransportError } from '../errors.js';
+import { type CrmConnectError, InvalidInputError, isCrmConnectError, TransportError } from '../errors.js';
 import { type Logger, silentLogger } from '../logging.js';
 import type { Redactor } from '../redaction.js';
 import { defaultErrorFor, type ErrorResponse } from './error-mapping.js';
@@ -88,6 +88,12 @@ export interface RequestOptions {
   idempotent?: boolean | undefined;
   /** Credentials for this request only (a write made as another user). */
   auth?: AuthProvider | undefined;
+  /**
+   * Set when `path` is an absolute URL on another origin that the plugin has itself held to the
+   * CRM's own hosts (Salesforce's identity URL on its login host). Without it, an absolute URL
+   * off the base URL's origin is refused before anything is sent.
+   */
+  crossOriginChecked?: boolean | undefined;
   /** Statuses that are answers rather than errors (a 404 on a lookup). 2xx always are. */
   acceptStatus?: readonly number[] | undefined;
 }
@@ -122,6 +128,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 120_000,
   };
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const baseOrigin = new URL(options.baseUrl).origin;
   const instance: AxiosInstance = axios.create({
     baseURL: options.baseUrl,
     timeout: timeoutMs,
@@ -133,6 +140,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   });
 
   async function request<TData>(request: RequestOptions): Promise<HttpResponse<TData>> {
+    requireOwnOrigin(request);
     const requestId = randomUUID();
     const auth = request.auth ?? options.auth;
     const safeToRepeat =
@@ -190,7 +198,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       let response = await options.budget.schedule(sendOnce);
       if (response.status === 401 && auth.refresh !== undefined && !refreshed) {
         refreshed = true;
-        if (await auth.refresh()) response = await options.budget.schedule(sendOnce);
+        let renewed: boolean;
+        try {
+          renewed = await auth.refresh();
+        } catch (error) {
+          // The token endpoint failed for a passing reason: the retry must try the refresh again,
+          // not resend the stale token and call its 401 a refusal.
+          refreshed = false;
+          throw error;
+        }
+        if (renewed) response = await options.budget.schedule(sendOnce);
       }
       if (
         (response.status >= 200 && response.status < 300) ||
@@ -254,6 +271,19 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       throw error;
     }
+  }
+
+  /** Credentials go only to the CRM's own origin: an absolute URL elsewhere (a next-page link an answer named) is refused unsent. */
+  function requireOwnOrigin(request: RequestOptions): void {
+    if (request.crossOriginChecked === true || !/^[a-z][a-z0-9+.-]*:/i.test(request.path)) return;
+    const target = URL.canParse(request.path) ? new URL(request.path).origin : undefined;
+    if (target === baseOrigin) return;
+    throw new InvalidInputError(
+      options.redactor.redact(
+        `${options.pluginId}: ${request.operation} named ${target ?? 'a malformed URL'}, not ${baseOrigin}; nothing was sent, so no credential left for a host it was not checked against.`,
+      ),
+      { pluginId: options.pluginId, issues: [{ path: 'path', message: `path: must be on ${baseOrigin}` }] },
+    );
   }
 
   function waitable(error: CrmConnectError): boolean {

@@ -6,7 +6,7 @@ import { tokenEndpoint } from './dynamics-auth.js';
 import { recordRoutes } from './dynamics-records.js';
 import { createDynamicsStore, type DynamicsSeed, type DynamicsStore } from './dynamics-store.js';
 import { userRoutes } from './dynamics-users.js';
-import { dataverseCodes, odataError } from './dynamics-wire.js';
+import { aadUnavailable, dataverseCodes, odataError } from './dynamics-wire.js';
 
 /**
  * The Dynamics 365 sandbox: a Microsoft Entra tenant's token endpoint and a Dataverse
@@ -25,6 +25,9 @@ export type DynamicsSandboxOptions = SandboxOptions & z.input<typeof dynamicsSan
 
 /** The credentials `revokeCredential` accepts. */
 export const dynamicsCredentialNames = ['clientSecret', 'unlinkedClientSecret', 'accessTokens'] as const;
+
+/** The Microsoft Entra token endpoint's route. */
+const tokenRoute = 'oauth.token';
 
 // https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
 const dialect: SandboxDialect = {
@@ -48,20 +51,25 @@ const dialect: SandboxDialect = {
           dataverseCodes.badPayload,
           `Error identified in Payload provided by the user: ${error.message}`,
         ),
-  rateLimited: ({ retryAfter }) =>
-    odataError(
-      429,
-      dataverseCodes.throttled,
-      'Number of requests exceeded the limit of 6000 over time window of 300 seconds.',
-      { 'Retry-After': retryAfter },
-    ),
-  serverError: ({ status, retryAfter }) =>
-    odataError(
-      status,
-      dataverseCodes.unexpected,
-      'An unexpected error occurred.',
-      retryAfter === undefined ? {} : { 'Retry-After': retryAfter },
-    ),
+  // The tenant's token endpoint is Microsoft Entra, not Dataverse: it answers in Entra's shape.
+  rateLimited: ({ retryAfter, route }) =>
+    route === tokenRoute
+      ? aadUnavailable(429, retryAfter)
+      : odataError(
+          429,
+          dataverseCodes.throttled,
+          'Number of requests exceeded the limit of 6000 over time window of 300 seconds.',
+          { 'Retry-After': retryAfter },
+        ),
+  serverError: ({ status, retryAfter, route }) =>
+    route === tokenRoute
+      ? aadUnavailable(status, retryAfter)
+      : odataError(
+          status,
+          dataverseCodes.unexpected,
+          'An unexpected error occurred.',
+          retryAfter === undefined ? {} : { 'Retry-After': retryAfter },
+        ),
   commonHeaders: (limit): Record<string, string> => ({
     'OData-Version': '4.0',
     ...(limit === undefined
@@ -79,7 +87,7 @@ export function createDynamicsSandbox(input: DynamicsSandboxOptions = {}): Dynam
     {
       method: 'POST',
       path: '/:tenant/oauth2/v2.0/token',
-      name: 'oauth.token',
+      name: tokenRoute,
       handler: tokenEndpoint(store, clock, { tokenLifetimeSeconds: options.tokenLifetimeSeconds }),
     },
     ...userRoutes(store, clock),

@@ -142,6 +142,40 @@ export function boundId(value: unknown, set: string): string | undefined {
   return match?.[1]?.toLowerCase();
 }
 
+/**
+ * The token endpoint during a passing outage (`temporarily_unavailable`, AADSTS90033 "A transient
+ * error has occurred") or over its request rate (AADSTS90055, "too many incoming requests"), in
+ * Microsoft Entra's error shape, with the Retry-After if one is given. The wording of 90055 and
+ * whether Entra sends a Retry-After with either are UNCONFIRMED.
+ * https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+ */
+export function aadUnavailable(status: number, retryAfter: string | undefined): SandboxResponse {
+  const throttled = status === 429;
+  const code = throttled ? 90055 : 90033;
+  const description = throttled
+    ? 'TenantThrottlingThreshold - There are too many incoming requests. Please try again later.'
+    : 'A transient error has occurred. Please try again.';
+  const timestamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
+  const traceId = randomUUID();
+  const correlationId = randomUUID();
+  return json(
+    status,
+    {
+      error: 'temporarily_unavailable',
+      error_description: `AADSTS${code}: ${description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+      error_codes: [code],
+      timestamp,
+      trace_id: traceId,
+      correlation_id: correlationId,
+      error_uri: `https://login.microsoftonline.com/error?code=${code}`,
+    },
+    retryAfter === undefined ? {} : { 'Retry-After': retryAfter },
+  );
+}
+
 /** A Microsoft Entra token endpoint error, AADSTS number first, as msal-node reads it. */
 export function aadError(
   request: SandboxRequest,

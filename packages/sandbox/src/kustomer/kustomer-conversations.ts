@@ -39,7 +39,21 @@ const conversationShape = {
 };
 const createSchema = z.object({ customer: z.string().min(1), ...conversationShape });
 const updateSchema = z.object(conversationShape);
-const noteInputSchema = z.object({ body: z.string().min(1), externalId: z.string().trim().min(1).nullish() });
+/**
+ * A note's body is "1 to 10,240 characters" (Kustomer's API reference, Notes). Counted as
+ * JavaScript counts a string's length (UTF-16 code units: an emoji outside the Basic Multilingual
+ * Plane is two), the stricter of the two readings of "characters" (UNCONFIRMED which one Kustomer uses).
+ * https://developer.kustomer.com/api/core-resources/create-note
+ */
+export const maxNoteBodyLength = 10_240;
+const noteInputSchema = z.object({
+  // `String.length`, written out: zod's own length checks need not count UTF-16 code units.
+  body: z
+    .string()
+    .refine((body) => body.length >= 1, 'must be at least 1 character')
+    .refine((body) => body.length <= maxNoteBodyLength, `must be at most ${maxNoteBodyLength} characters`),
+  externalId: z.string().trim().min(1).nullish(),
+});
 
 export function conversationRoutes(store: KustomerStore, clock: () => number): Route[] {
   const now = () => new Date(clock()).toISOString();

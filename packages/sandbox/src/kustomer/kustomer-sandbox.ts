@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { createRouteTable } from '../routes.js';
 import { createSandbox, type Sandbox, type SandboxDialect, type SandboxOptions } from '../sandbox.js';
 import { conversationRoutes } from './kustomer-conversations.js';
@@ -13,50 +14,80 @@ import { kustomerError } from './kustomer-wire.js';
  */
 
 export type KustomerSandbox = Sandbox<KustomerStore, KustomerSeed>;
-export type KustomerSandboxOptions = SandboxOptions;
+
+/**
+ * How the sandbox words a rate-limit answer (a 429). Kustomer documents the `x-ratelimit-limit`,
+ * `x-ratelimit-remaining` and `x-ratelimit-reset` headers, and does not promise a Retry-After, so
+ * by default none is sent and the wait is in `x-ratelimit-reset` only. The reset header's form is
+ * not documented (UNCONFIRMED): seconds until a request is admitted again (default), or the epoch
+ * second it happens at, by the sandbox's clock. Fractions are kept when time is scaled down.
+ * https://developer.kustomer.com/kustomer-api-docs/reference/rate-limiting
+ */
+export const kustomerRateLimitAnswerSchema = z.object({
+  /** Also send `Retry-After` (seconds) on a 429. Default false. */
+  retryAfter: z.boolean().default(false),
+  /** `x-ratelimit-reset` as seconds to wait (`delta-seconds`, default) or as an epoch second (`epoch-seconds`). */
+  reset: z.enum(['delta-seconds', 'epoch-seconds']).default('delta-seconds'),
+});
+
+export type KustomerSandboxOptions = SandboxOptions & {
+  rateLimitAnswer?: z.input<typeof kustomerRateLimitAnswerSchema> | undefined;
+};
 
 /** The credentials `revokeCredential` accepts (the seed's key names). */
 export const kustomerCredentialNames = ['apiKey', 'limitedApiKey'] as const;
 
-const dialect: SandboxDialect = {
-  notFound: () => kustomerError(404, 'not_found', 'Not Found'),
-  methodNotAllowed: () => kustomerError(405, 'method_not_allowed', 'Method Not Allowed'),
-  malformedBody: (error) =>
-    kustomerError(
-      error.status,
-      error.status === 413 ? 'payload_too_large' : 'bad_request',
-      'Bad Request',
-      error.message,
-    ),
-  rateLimited: ({ retryAfter, limit }) => {
-    const response = kustomerError(429, 'rate_limited', 'Too Many Requests');
-    return {
-      ...response,
-      headers: {
-        'Retry-After': retryAfter,
-        'x-ratelimit-remaining': '0',
-        ...(limit === undefined ? {} : { 'x-ratelimit-limit': String(limit) }),
-      },
-    };
-  },
-  serverError: ({ status, retryAfter }) => {
-    const response = kustomerError(
-      status,
-      'server_error',
-      status === 503 ? 'Service Unavailable' : 'Internal Server Error',
-    );
-    const headers: Record<string, string> = retryAfter === undefined ? {} : { 'Retry-After': retryAfter };
-    return { ...response, headers };
-  },
-  // https://developer.kustomer.com/kustomer-api-docs/reference/rate-limiting
-  commonHeaders: (limit): Record<string, string> =>
-    limit === undefined
-      ? {}
-      : { 'x-ratelimit-limit': String(limit.limit), 'x-ratelimit-remaining': String(limit.remaining) },
-};
+function kustomerDialect(
+  answer: z.output<typeof kustomerRateLimitAnswerSchema>,
+  clock: () => number,
+): SandboxDialect {
+  return {
+    notFound: () => kustomerError(404, 'not_found', 'Not Found'),
+    methodNotAllowed: () => kustomerError(405, 'method_not_allowed', 'Method Not Allowed'),
+    malformedBody: (error) =>
+      kustomerError(
+        error.status,
+        error.status === 413 ? 'payload_too_large' : 'bad_request',
+        'Bad Request',
+        error.message,
+      ),
+    rateLimited: ({ retryAfter, limit }) => {
+      const response = kustomerError(429, 'rate_limited', 'Too Many Requests');
+      const reset =
+        answer.reset === 'delta-seconds'
+          ? retryAfter
+          : String(Math.round(clock() + Number(retryAfter) * 1000) / 1000);
+      return {
+        ...response,
+        headers: {
+          ...(limit === undefined ? {} : { 'x-ratelimit-limit': String(limit) }),
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': reset,
+          ...(answer.retryAfter ? { 'Retry-After': retryAfter } : {}),
+        },
+      };
+    },
+    serverError: ({ status, retryAfter }) => {
+      const response = kustomerError(
+        status,
+        'server_error',
+        status === 503 ? 'Service Unavailable' : 'Internal Server Error',
+      );
+      const headers: Record<string, string> = retryAfter === undefined ? {} : { 'Retry-After': retryAfter };
+      return { ...response, headers };
+    },
+    // https://developer.kustomer.com/kustomer-api-docs/reference/rate-limiting
+    commonHeaders: (limit): Record<string, string> =>
+      limit === undefined
+        ? {}
+        : { 'x-ratelimit-limit': String(limit.limit), 'x-ratelimit-remaining': String(limit.remaining) },
+  };
+}
 
-export function createKustomerSandbox(options: KustomerSandboxOptions = {}): KustomerSandbox {
+export function createKustomerSandbox(input: KustomerSandboxOptions = {}): KustomerSandbox {
+  const { rateLimitAnswer, ...options } = input;
   const clock = options.clock ?? Date.now;
+  const dialect = kustomerDialect(kustomerRateLimitAnswerSchema.parse(rateLimitAnswer ?? {}), clock);
   const { store, seed } = createKustomerStore();
   const routes = createRouteTable([
     ...userRoutes(store),

@@ -179,11 +179,16 @@ export function kustomerError(
 export const notFound = () => kustomerError(404, 'not_found', 'Not Found');
 export const unauthorized = () => kustomerError(401, 'unauthorized', 'Unauthorized', 'invalid token');
 
-/** 400 naming the attribute at fault (`/data/attributes/assignedUsers`). */
+/**
+ * 400 naming the attribute at fault (`/data/attributes/assignedUsers`): `bad_request`, the code
+ * Kustomer's Errors page gives a 400 (invalid JSON, missing fields, wrong types), as a JSON:API
+ * error object with `source`, which the page says some endpoints return.
+ * https://developer.kustomer.com/docs/concepts/errors
+ */
 export function invalidAttribute(attribute: string, detail: string): SandboxResponse {
   return kustomerError(
     400,
-    'invalid',
+    'bad_request',
     'Bad Request',
     `${attribute}: ${detail}`,
     `/data/attributes/${attribute}`,

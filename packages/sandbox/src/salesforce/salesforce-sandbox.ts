@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { json, type SandboxResponse } from '../http-exchange.js';
 import { createRouteTable, type RouteTable } from '../routes.js';
 import { createSandbox, type Sandbox, type SandboxDialect, type SandboxOptions } from '../sandbox.js';
 import { compositeRoutes } from './salesforce-composite.js';
@@ -27,6 +28,39 @@ export const salesforceSandboxOptionsSchema = z.object({
 });
 export type SalesforceSandboxOptions = SandboxOptions & z.input<typeof salesforceSandboxOptionsSchema>;
 
+/** The OAuth endpoints a client posts grants and tokens to (the sign-in pages and the identity URL are not among them). */
+const tokenRoutes = new Set(['oauth.token', 'oauth.revoke']);
+
+/**
+ * The token endpoint over its rate: 429 with Retry-After and an OAuth error body. UNCONFIRMED:
+ * Salesforce documents no rate for its token endpoint (logins are capped per user and hour) nor
+ * this answer; it is what the sandbox sends so a client's handling of a 429 there can be seen.
+ */
+function tokenEndpointRateLimited(retryAfter: string): SandboxResponse {
+  return json(
+    429,
+    { error: 'rate_limit_exceeded', error_description: 'too many requests, retry later' },
+    { 'Retry-After': retryAfter },
+  );
+}
+
+/**
+ * The token endpoint during an outage or maintenance: the status with an HTML page, as reported of
+ * Salesforce's login servers (a 503 "without any more information"), not a JSON error a client
+ * could mistake for a refusal of its grant.
+ */
+function tokenEndpointUnavailable(status: number, retryAfter: string | undefined): SandboxResponse {
+  const title = status === 503 ? 'Service Unavailable' : 'Server Error';
+  return {
+    status,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      ...(retryAfter === undefined ? {} : { 'Retry-After': retryAfter }),
+    },
+    body: `<!doctype html>\n<html><head><title>${title}</title></head><body><h1>${title}</h1><p>The service is temporarily unavailable. Please try again later.</p></body></html>\n`,
+  };
+}
+
 /** The credentials `revokeCredential` accepts; `tokens:{email}` revokes one user's grants. */
 export const salesforceCredentialNames = ['clientSecret', 'tokens', 'tokens:{email}'] as const;
 
@@ -48,18 +82,23 @@ export function createSalesforceSandbox(input: SalesforceSandboxOptions = {}): S
       error.status === 413
         ? salesforceError(413, 'REQUEST_ENTITY_TOO_LARGE', error.message)
         : salesforceError(400, 'JSON_PARSER_ERROR', error.message),
-    // Salesforce's answer to a used-up allocation: 403, with no Retry-After to honour.
-    rateLimited: () => requestLimitExceeded(),
-    serverError: ({ status, retryAfter }) => ({
-      ...salesforceError(
-        status,
-        status === 503 ? 'SERVER_UNAVAILABLE' : 'UNKNOWN_EXCEPTION',
-        status === 503
-          ? 'Server temporarily unavailable; retry later.'
-          : 'An unexpected error occurred. Please include this ErrorId if you contact support: 1987654321-12345 (-1234567890)',
-      ),
-      headers: retryAfter === undefined ? undefined : { 'Retry-After': retryAfter },
-    }),
+    // Salesforce's answer to a used-up allocation: 403, with no Retry-After to honour. The OAuth
+    // endpoints are not the REST API and do not count against it: they answer as a token endpoint.
+    rateLimited: ({ retryAfter, route }) =>
+      tokenRoutes.has(route ?? '') ? tokenEndpointRateLimited(retryAfter) : requestLimitExceeded(),
+    serverError: ({ status, retryAfter, route }) =>
+      tokenRoutes.has(route ?? '')
+        ? tokenEndpointUnavailable(status, retryAfter)
+        : {
+            ...salesforceError(
+              status,
+              status === 503 ? 'SERVER_UNAVAILABLE' : 'UNKNOWN_EXCEPTION',
+              status === 503
+                ? 'Server temporarily unavailable; retry later.'
+                : 'An unexpected error occurred. Please include this ErrorId if you contact support: 1987654321-12345 (-1234567890)',
+            ),
+            headers: retryAfter === undefined ? undefined : { 'Retry-After': retryAfter },
+          },
     // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
     commonHeaders: () => ({
       'Sforce-Limit-Info': `api-usage=${store.apiUsage.used}/${store.apiUsage.allocation}`,

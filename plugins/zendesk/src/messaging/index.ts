@@ -38,7 +38,7 @@ export {
   signMessagingJwt,
   verifyMessagingJwt,
 } from './messaging-jwt.js';
-export { nodeTokenEndpoint, nodeWebhookReceiver } from './node-http.js';
+export { type NodeWebhookReceiverOptions, nodeTokenEndpoint, nodeWebhookReceiver } from './node-http.js';
 export {
   type AcceptControlBody,
   createSunshineClient,

@@ -11,7 +11,8 @@ export function exceedsJsonDepth(text: string, limit: number): boolean {
   for (let index = 0; index < text.length; index += 1) {
     const code = text.charCodeAt(index);
     if (inString) {
-      if (code === 0x5c) index += 1; // a backslash escapes the next character
+      // A backslash escapes the next character; an unescaped quote ends the string.
+      if (code === 0x5c) index += 1;
       else if (code === 0x22) inString = false;
       continue;
     }

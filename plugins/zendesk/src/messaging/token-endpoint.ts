@@ -1,4 +1,5 @@
 import {
+  ConfigurationError,
   createRedactingLogger,
   createRedactor,
   isCrmConnectError,
@@ -18,6 +19,7 @@ import {
   messagingSignSettings,
   signMessagingJwt,
 } from './messaging-jwt.js';
+import { pluginId } from './options.js';
 
 /**
  * The server side of the widget's token callback, framework-agnostic: headers in, a response out.
@@ -54,9 +56,16 @@ export interface TokenEndpointOptions<TUser> {
   logger?: Logger | undefined;
   /** Holds the secrets to redact; the endpoint registers its own. Default: a private one. */
   redactor?: Redactor | undefined;
+  /**
+   * Deadline in ms for `identify` and signing together; past it the widget gets 503 with an empty
+   * body (and `Retry-After: 1`) instead of waiting on a stuck session store. Default 10,000.
+   */
+  timeoutMs?: number | undefined;
 }
 
 const noStore = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
+const defaultTimeoutMs = 10_000;
+const timedOut = Symbol('timed out');
 
 function refusal(status: number, extra: Record<string, string> = {}): TokenEndpointResponse {
   return { status, headers: { ...noStore, ...extra }, body: '' };
@@ -68,14 +77,41 @@ export function createTokenEndpoint<TUser>(
 ): TokenEndpoint {
   const redactor = options.redactor ?? createRedactor();
   const logger = createRedactingLogger(options.logger ?? silentLogger, redactor);
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > 2_147_483_647) {
+    throw new ConfigurationError(
+      `${options.what} endpoint: timeoutMs must be a positive number of milliseconds.`,
+      {
+        pluginId,
+        issues: [{ path: 'timeoutMs', message: 'timeoutMs: must be a positive number of milliseconds' }],
+      },
+    );
+  }
   return async (request) => {
     const method = request.method.toUpperCase();
     if (method !== 'GET' && method !== 'POST') return refusal(405, { Allow: 'GET, POST' });
     let token: string;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const user = await options.identify(request);
-      if (user === undefined) return refusal(401);
-      token = await options.sign(user);
+      const minted = await Promise.race([
+        (async () => {
+          const user = await options.identify(request);
+          return user === undefined ? undefined : options.sign(user);
+        })(),
+        new Promise<typeof timedOut>((resolve) => {
+          timer = setTimeout(() => resolve(timedOut), timeoutMs);
+        }),
+      ]);
+      if (minted === timedOut) {
+        logger.log(
+          'error',
+          `${options.what} endpoint: the session lookup did not answer within ${timeoutMs} ms`,
+          {},
+        );
+        return refusal(503, { 'Retry-After': '1' });
+      }
+      if (minted === undefined) return refusal(401);
+      token = minted;
     } catch (error) {
       // The user's data or the configuration is wrong: a server-side problem the widget cannot fix.
       logger.log('error', `${options.what} endpoint could not mint a token`, {
@@ -83,6 +119,8 @@ export function createTokenEndpoint<TUser>(
         message: redactor.redact(error instanceof Error ? error.message : String(error)),
       });
       return refusal(500);
+    } finally {
+      clearTimeout(timer);
     }
     return { status: 200, headers: { ...noStore, 'Content-Type': 'text/plain; charset=utf-8' }, body: token };
   };

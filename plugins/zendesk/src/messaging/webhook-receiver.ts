@@ -276,7 +276,11 @@ export function createSunshineWebhookReceiver(
     // Before parsing: whatever walks a parsed value (zod, JSON.stringify, a logger) recurses.
     if (exceedsJsonDepth(text, maxJsonDepth)) {
       logger.log('warn', 'sunshine webhook refused: body nested too deep', { maxJsonDepth });
-      return refuse(400, 'body_too_deep', `the body nests arrays and objects deeper than ${maxJsonDepth} levels`);
+      return refuse(
+        400,
+        'body_too_deep',
+        `the body nests arrays and objects deeper than ${maxJsonDepth} levels`,
+      );
     }
 
     let raw: unknown;

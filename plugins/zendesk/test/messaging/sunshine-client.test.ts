@@ -9,16 +9,24 @@ import {
   RateLimitedError,
 } from '@crm-connect/core';
 import { useHarness } from '@crm-connect/testkit';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   createSunshineClient,
   maxMetadataBytes,
   type SunshineClientOptions,
 } from '../../src/messaging/index.js';
 import { zendeskFixture } from '../zendesk-fixture.js';
+import { sunshineRequestFindings } from './sunshine-openapi-check.js';
 
 /** Switchboard actions against the mocked https://acme.zendesk.com/sc; the harness fails a test that leaves an interceptor unused. */
 const harness = useHarness(zendeskFixture);
+
+// Every request the client sent in a test, held against the vendored Sunshine Conversations spec.
+afterEach(async () => {
+  const findings: string[] = [];
+  for (const request of harness().requests) findings.push(...(await sunshineRequestFindings(request)));
+  expect(findings, 'switchboard requests that break the Sunshine Conversations spec').toEqual([]);
+});
 
 const appId = '5ebee0975ac5304b664a12fa';
 const conversationId = 'f52b01137aa6c250bc7251fa';

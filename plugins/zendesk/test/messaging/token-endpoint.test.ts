@@ -149,3 +149,30 @@ describe('token endpoint for the messaging widget loginUser', () => {
     expect(lines[0]).toContain('leaked [REDACTED] and [REDACTED]');
   });
 });
+
+describe('token endpoint deadline', () => {
+  it('a session lookup that never answers: 503 with an empty body once the deadline passes', async () => {
+    const { logger, lines } = recordingLogger();
+    const endpoint = createChatVisitorTokenEndpoint({
+      secret: chatSecret,
+      identify: () => new Promise<undefined>(() => undefined),
+      timeoutMs: 100,
+      logger,
+    });
+    const started = performance.now();
+    const response = await endpoint(get);
+    expect(response).toEqual({
+      status: 503,
+      headers: { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Retry-After': '1' },
+      body: '',
+    });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(lines.some((line) => line.includes('did not answer within 100 ms'))).toBe(true);
+  });
+
+  it('a deadline that is not a positive number of ms is a configuration error', () => {
+    expect(() =>
+      createMessagingTokenEndpoint({ keys: messagingKeys, identify: () => undefined, timeoutMs: -1 }),
+    ).toThrow(ConfigurationError);
+  });
+});

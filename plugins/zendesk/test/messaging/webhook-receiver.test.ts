@@ -239,11 +239,11 @@ describe('webhook receiver: bodies nested too deep', () => {
         // body, events, event, payload, conversation, metadata, nested, deeper: 8 levels.
         conversation: {
           ...sunshineExamples.conversationCreate.events[0]?.payload.conversation,
-          metadata: { lang: '[[[[{{{{"\\\"[[', nested: { deeper: ['x'] } },
+          metadata: { lang: '[[[[{{{{"\\"[[', nested: { deeper: ['x'] } },
         },
       },
     });
-    expect(JSON.stringify(body)).toContain('\\\"[[');
+    expect(JSON.stringify(body)).toContain('\\"[[');
     const response = await receiver.receive(delivery(body));
     expect(response.status).toBe(200);
     expect(events).toHaveLength(1);
