@@ -98,7 +98,12 @@ export {
 } from './logging.js';
 export { isLoopbackHost, loopbackOrigin } from './loopback.js';
 export { asOwnerRejected, type OwnerRejectionOptions } from './owner-rejection.js';
-export { type AnswerParser, type CrmAnswer, createAnswerParser } from './parse-answer.js';
+export {
+  type AnswerParser,
+  type CrmAnswer,
+  createAnswerParser,
+  createWriteAnswerParser,
+} from './parse-answer.js';
 export {
   type AddNoteInput,
   type AddNoteResult,

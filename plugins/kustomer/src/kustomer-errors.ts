@@ -6,10 +6,8 @@ import {
   ConflictError,
   type CrmConnectError,
   createAnswerParser,
+  createWriteAnswerParser,
   type ErrorResponse,
-  type HttpResponse,
-  hasErrorCode,
-  InvalidResponseError,
   NotFoundError,
   OwnerRejectedError,
   parseRetryAfter,
@@ -171,30 +169,12 @@ export const parseAnswer = createAnswerParser({
 });
 
 /**
- * Parses the answer to a create. The request was answered with a success, so Kustomer may well
- * have committed the record: an answer that does not parse is an `InvalidResponseError` marked
- * retryable, which `createOnce` treats like any uncertain failure (the record is looked up by its
- * external id, never created blindly again), and which tells a platform to deliver the event again.
+ * Parses the answer to a create: one that does not parse may follow a committed write, so it is a
+ * retryable `InvalidResponseError`, which `createOnce` treats like any uncertain failure (the
+ * record is looked up by its external id, never created blindly again).
  */
-export function parseWriteAnswer<TSchema extends z.ZodType>(
-  schema: TSchema,
-  response: HttpResponse,
-  operation: string,
-): z.output<TSchema> {
-  try {
-    return parseAnswer(schema, response, operation);
-  } catch (error) {
-    if (!hasErrorCode(error, 'invalid_response')) throw error;
-    throw new InvalidResponseError(
-      `${error.message} The write may have been applied: it is looked up before anything is sent again.`,
-      {
-        pluginId,
-        status: error.status,
-        requestId: error.requestId,
-        attempts: response.attempts,
-        retryable: true,
-        cause: error.cause,
-      },
-    );
-  }
-}
+export const parseWriteAnswer = createWriteAnswerParser({
+  pluginId,
+  hint: "Check that the API base URL is your organization's Kustomer API host (https://{org}.api.kustomerapp.com).",
+  afterward: 'The write may have been applied: it is looked up before anything is sent again.',
+});

@@ -4,14 +4,13 @@ import {
   asOwnerRejected,
   bodyExcerpt,
   ConflictError,
-  type CrmAnswer,
   type CrmConnectError,
   CrmRejectedInputError,
   createAnswerParser,
+  createWriteAnswerParser,
   type ErrorResponse,
   type FieldIssue,
   hasErrorCode,
-  InvalidResponseError,
   NotFoundError,
   TransportError,
 } from '@crm-connect/core';
@@ -199,24 +198,14 @@ export const parseAnswer = createAnswerParser({
 });
 
 /**
- * Parses Zendesk's answer to a write. A 2xx whose body does not have the documented shape (a
- * proxy's page, a truncated body) may come after the write was made: the error is retryable, so
- * the event is delivered again, and the redelivery looks the record up before writing (tickets by
- * external id, notes by their audit metadata, users by external id or phone) or repeats a write
- * that is safe to repeat (an assignment, an upsert).
+ * Parses Zendesk's answer to a write. A 2xx whose body does not have the documented shape may come
+ * after the write was made: the error is retryable, and the redelivery looks the record up before
+ * writing (tickets by external id, notes by their audit metadata, users by external id or phone)
+ * or repeats a write that is safe to repeat (an assignment, an upsert).
  */
-export function parseWriteAnswer<TSchema extends z.ZodType>(
-  schema: TSchema,
-  answer: CrmAnswer,
-  operation: string,
-): z.output<TSchema> {
-  try {
-    return parseAnswer(schema, answer, operation);
-  } catch (error) {
-    if (!hasErrorCode(error, 'invalid_response')) throw error;
-    throw new InvalidResponseError(
-      `${error.message} Zendesk accepted the request, so the write may have been made: deliver the event again, and what was written is looked up before anything is written twice.`,
-      { pluginId, status: error.status, requestId: error.requestId, cause: error.cause, retryable: true },
-    );
-  }
-}
+export const parseWriteAnswer = createWriteAnswerParser({
+  pluginId,
+  hint: 'Check that the subdomain is your Zendesk account; otherwise the Zendesk API may have changed: report it with the request id.',
+  afterward:
+    'Zendesk accepted the request, so the write may have been made: deliver the event again, and what was written is looked up before anything is written twice.',
+});
