@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exitCodes, run } from '@crm-connect/cli';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from './cli-io.js';
+import { temporaryFolder } from './temporary-folder.js';
 
 const origin = 'https://acme.my.salesforce.com';
 const loginOrigin = 'https://login.salesforce.com';
@@ -50,7 +50,7 @@ async function waitFor(predicate: () => boolean): Promise<void> {
 
 describe('crm-connect salesforce link', () => {
   it('prints the authorize URL, takes the callback, stores the token owner-only and the connection in the config', async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'crm-connect-link-'));
+    const folder = await temporaryFolder('crm-connect-link-');
     const config = join(folder, 'salesforce.json');
     const tokens = join(folder, 'secrets', 'salesforce-tokens.json');
     await writeFile(
@@ -144,7 +144,7 @@ describe('crm-connect salesforce link', () => {
   });
 
   it('a refusal on the callback is reported and nothing is stored', async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'crm-connect-link-'));
+    const folder = await temporaryFolder('crm-connect-link-');
     const config = join(folder, 'salesforce.json');
     await writeFile(
       config,

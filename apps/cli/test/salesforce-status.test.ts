@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createFileTokenStore, exitCodes, run } from '@crm-connect/cli';
 import { type SalesforceSettingsInput, salesforce } from '@crm-connect/salesforce';
@@ -10,6 +9,7 @@ import {
 } from '@crm-connect/sandbox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryIo } from './cli-io.js';
+import { temporaryFolder } from './temporary-folder.js';
 
 /** `crm-connect salesforce status` against the Salesforce sandbox: the health of each linked admin. */
 
@@ -18,7 +18,7 @@ let folder: string;
 beforeEach(async () => {
   sandbox = createSalesforceSandbox({ autoApprove: true });
   await sandbox.start();
-  folder = await mkdtemp(join(tmpdir(), 'crm-connect-status-'));
+  folder = await temporaryFolder('crm-connect-status-');
 });
 afterEach(async () => {
   await sandbox.stop();

@@ -1,10 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exitCodes, run, secretEnvName } from '@crm-connect/cli';
 import { type RunningSandboxCrm, sandboxCrms } from '@crm-connect/sandbox-crms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from './cli-io.js';
+import { temporaryFolder } from './temporary-folder.js';
 
 /** `crm-connect validate` against each local sandbox CRM: a valid and an invalid configuration. */
 
@@ -35,7 +35,7 @@ function commandLine(crm: RunningSandboxCrm, secretOverride?: string) {
  * fetch through the sandbox's auto-approving authorize page; returns the config and token files.
  */
 async function linkSalesforceAdmin(crm: RunningSandboxCrm): Promise<string[]> {
-  const folder = await mkdtemp(join(tmpdir(), 'crm-connect-validate-'));
+  const folder = await temporaryFolder('crm-connect-validate-');
   const config = join(folder, 'salesforce.json');
   const tokens = join(folder, 'tokens.json');
   const { clientSecret, adminConnections, ...settings } = crm.settings;

@@ -1,10 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exitCodes, run } from '@crm-connect/cli';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from './cli-io.js';
+import { temporaryFolder } from './temporary-folder.js';
 
 const token = 'zd_token_4f9a8b7c6d5e4f3a2b1c';
 const origin = 'https://acme.zendesk.com';
@@ -80,7 +80,7 @@ describe('crm-connect validate', () => {
   });
 
   it('settings come from a config file; a secret inside it is refused', async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'crm-connect-cli-'));
+    const folder = await temporaryFolder('crm-connect-cli-');
     const good = join(folder, 'zendesk.json');
     await writeFile(
       good,
