@@ -79,6 +79,6 @@ export function renderReport(results: BenchResults): string {
     `Machine: ${machineLine(results.machine)}. Run time ${results.seconds.toFixed(0)} s.`,
     missed.length === 0
       ? 'Every target met.'
-      : `Targets missed (reasons: README.md › Benchmarks):\n${missed.map((check) => `- ${check.crm} ${check.figure}: ${check.detail}`).join('\n')}`,
+      : `Targets missed (reasons: docs/benchmarks.md):\n${missed.map((check) => `- ${check.crm} ${check.figure}: ${check.detail}`).join('\n')}`,
   ].join('\n');
 }
