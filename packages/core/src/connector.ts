@@ -91,7 +91,9 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
     plugin.settings.secretFields.map((field) => stringOrUndefined(settings[field])),
   );
   const logger = createRedactingLogger(options.logger ?? silentLogger, redactor);
-  const sink = createRedactingAuditSink(options.audit ?? (() => {}), redactor);
+  // Without a sink nothing is written, so nothing is redacted either (a copy of every event, per write).
+  const sink: AuditSink =
+    options.audit === undefined ? () => {} : createRedactingAuditSink(options.audit, redactor);
   const budgets = heldBudgets(options.rateBudgets ?? sharedRateBudgets);
   const context: PluginContext = {
     redactor,

@@ -401,6 +401,43 @@ describe('secret redaction', () => {
     );
   });
 
+  it("agents' Basic credentials around a registered API token add nothing to the redactor, and stay redacted", async () => {
+    const apiToken = 'gV4sPz7QmW2xT9kLb3NcR8yH1fJ6dA0eU5oI';
+    const redactor = createRedactor([apiToken]);
+    let email = '';
+    const basic = () => Buffer.from(`${email}/token:${apiToken}`).toString('base64');
+    const client = createHttpClient({
+      pluginId: 'testcrm',
+      baseUrl: origin,
+      auth: { headers: async () => ({ Authorization: `Basic ${basic()}` }) },
+      budget: createRateBudgetRegistry().forAccount('t3', { requestsPerInterval: 10_000 }),
+      redactor,
+    });
+    nock(origin).get('/me').times(300).reply(200, {});
+    for (let agent = 0; agent < 300; agent += 1) {
+      email = `agent-${agent}@helpdesk.example`;
+      await client.request({ method: 'GET', path: '/me', operation: 'who am i' });
+    }
+    expect(redactor.size()).toBe(1);
+    expect(redactor.redact(`Basic ${basic()}`)).toBe('Basic [REDACTED]');
+  });
+
+  it('a credential no registered secret covers is registered as sent', async () => {
+    const redactor = createRedactor();
+    const client = createHttpClient({
+      pluginId: 'testcrm',
+      baseUrl: origin,
+      auth: { headers: async () => ({ 'x-api-key': 'unregistered-key-0123456789' }) },
+      budget: createRateBudgetRegistry().forAccount('t4', { requestsPerInterval: 100 }),
+      redactor,
+    });
+    nock(origin).get('/me').twice().reply(200, {});
+    await client.request({ method: 'GET', path: '/me', operation: 'who am i' });
+    await client.request({ method: 'GET', path: '/me', operation: 'who am i' });
+    expect(redactor.size()).toBe(1);
+    expect(redactor.redact('key unregistered-key-0123456789')).toBe('key [REDACTED]');
+  });
+
   it('a transport failure keeps no raw client error (whose config holds the credentials)', async () => {
     const { client } = setup();
     nock(origin)

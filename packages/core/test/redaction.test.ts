@@ -71,7 +71,76 @@ describe('redactValue: keys and depth', () => {
   });
 });
 
+describe('an agent credential is redacted by its parts: the one API token inside it', () => {
+  const apiToken = 'gV4sPz7QmW2xT9kLb3NcR8yH1fJ6dA0eU5oI';
+  const basicOf = (email: string) => Buffer.from(`${email}/token:${apiToken}`).toString('base64');
+
+  it('redacts the whole Basic credential of any agent, at each of the three byte alignments', () => {
+    const redactor = createRedactor([apiToken]);
+    // Emails of three lengths put the token at each alignment inside the base64.
+    for (const email of ['a@x.io', 'ab@x.io', 'abc@x.io', 'maria.lopez+support@helpdesk.example']) {
+      const credential = basicOf(email);
+      expect(redactor.redact(`Couldn't authenticate Basic ${credential}.`)).toBe(
+        `Couldn't authenticate Basic ${REDACTED}.`,
+      );
+    }
+    expect(redactor.size()).toBe(1);
+  });
+
+  it('leaves ordinary base64 alone (no core of the token in it)', () => {
+    const redactor = createRedactor([apiToken]);
+    const other = Buffer.from('agent@x.io/token:a-different-token-entirely-0123').toString('base64');
+    expect(redactor.redact(`Basic ${other}`)).toBe(`Basic ${other}`);
+  });
+
+  it('a credential in a JSON error body is redacted up to its quotes, not beyond', () => {
+    const redactor = createRedactor([apiToken]);
+    const body = JSON.stringify({ error: 'bad', authorization: `Basic ${basicOf('sam@x.io')}`, id: 42 });
+    expect(redactor.redact(body)).toBe(
+      JSON.stringify({ error: 'bad', authorization: `Basic ${REDACTED}`, id: 42 }),
+    );
+  });
+});
+
+describe('rotated access tokens', () => {
+  it('the new token replaces nothing the old one needs: a late error quoting the old one is caught until it expires', () => {
+    vi.useFakeTimers();
+    try {
+      const redactor = createRedactor(['client-secret-abcdef']);
+      const hour = 3_600_000;
+      // A year of hourly tokens, each fetched a minute before its predecessor expires.
+      for (let rotation = 0; rotation < 8_760; rotation += 1) {
+        if (rotation > 0) vi.advanceTimersByTime(hour - 60_000);
+        redactor.add(`eyJ0eXAi.rotation-${rotation}.signature-part`, { expiresInMs: hour });
+      }
+      // Only the live ones are held: the configured secret, the last token, and the one before it (a minute left).
+      expect(redactor.size()).toBe(3);
+      expect(redactor.redact('late 401 body: eyJ0eXAi.rotation-8758.signature-part')).toBe(
+        `late 401 body: ${REDACTED}`,
+      );
+      vi.advanceTimersByTime(60_000);
+      // Once expired it is no longer held (its last matcher is rebuilt within a few changes).
+      expect(redactor.size()).toBe(2);
+      expect(redactor.redact('eyJ0eXAi.rotation-8759.signature-part')).toBe(REDACTED);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('redaction holds only live secrets', () => {
+  it('rebuilds its large matcher once per many new secrets, and matches each new one at once', () => {
+    const redactor = createRedactor(['configured-secret-3']);
+    for (let n = 0; n < 500; n += 1) {
+      const credential = `uncovered-credential-${n}-0123456789`;
+      redactor.add(credential, { expiresInMs: 3_600_000 });
+      expect(redactor.redact(`x ${credential} y`)).toBe(`x ${REDACTED} y`);
+    }
+    expect(redactor.redact('configured-secret-3 uncovered-credential-7-0123456789')).toBe(
+      `${REDACTED} ${REDACTED}`,
+    );
+  });
+
   it('a token added with its lifetime is redacted while it lives, then no longer held', () => {
     vi.useFakeTimers();
     const redactor = createRedactor(['configured-secret-1']);

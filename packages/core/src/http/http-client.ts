@@ -139,6 +139,51 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     ...keepAliveAgents,
   });
 
+  // One retry policy per client, not per request: what a retry logs is read from the error
+  // (every error this layer throws carries its request id; the operation is in its message).
+  const retryPolicy = retry(
+    handleWhen((error) => isCrmConnectError(error) && error.retryable && waitable(error)),
+    {
+      maxAttempts: retryOptions.maxRetries,
+      backoff: new DelegateBackoff<{ result: unknown }, [number, number] | undefined>((context, state) => {
+        const error =
+          'error' in (context.result as object) ? (context.result as { error: unknown }).error : undefined;
+        const [jitterDelay, nextState] = decorrelatedJitterGenerator(state, {
+          generator: decorrelatedJitterGenerator,
+          initialDelay: retryOptions.initialDelayMs,
+          maxDelay: retryOptions.maxDelayMs,
+          exponent: 2,
+        });
+        const retryAfter = isCrmConnectError(error) ? error.retryAfterMs : undefined;
+        return { delay: retryAfter ?? jitterDelay, state: nextState };
+      }),
+    },
+  );
+  retryPolicy.onRetry(({ delay, attempt: retryNumber, ...reason }) => {
+    const error = 'error' in reason ? reason.error : undefined;
+    if (!isCrmConnectError(error)) return;
+    logger.log('warn', 'crm request retried', {
+      requestId: error.requestId,
+      plugin: options.pluginId,
+      retry: retryNumber,
+      delayMs: Math.round(delay),
+      error: error.code,
+      message: error.message,
+    });
+  });
+
+  /**
+   * The credential as sent (a base64 Basic credential) is a secret in its own right, unless a
+   * registered secret already covers it: an agent's Basic credential is a template around the one
+   * API token, whose base64 the redactor recognises, so it adds nothing per agent. Other auth
+   * headers (an impersonated user's id) are not secrets, and must stay readable in audits.
+   */
+  function registerSent(headerValue: string): void {
+    const credential = headerValue.replace(/^(Basic|Bearer)\s+/i, '');
+    if (options.redactor.redact(credential) !== credential) return;
+    options.redactor.add(credential, { expiresInMs: sentCredentialLifetimeMs });
+  }
+
   async function request<TData>(request: RequestOptions): Promise<HttpResponse<TData>> {
     requireOwnOrigin(request);
     const requestId = randomUUID();
@@ -155,10 +200,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       for (const [name, value] of Object.entries(authHeaders)) {
         // The credential as sent (e.g. a base64 Basic credential) is a secret in its own right;
         // other auth headers (an impersonated user's id) are not, and must stay readable in audits.
-        if (credentialHeaders.has(name.toLowerCase()))
-          options.redactor.add(value.replace(/^(Basic|Bearer)\s+/i, ''), {
-            expiresInMs: sentCredentialLifetimeMs,
-          });
+        if (credentialHeaders.has(name.toLowerCase())) registerSent(value);
         headers[name] = value;
       }
       if (request.idempotencyKey !== undefined && options.idempotencyHeader !== undefined) {
@@ -166,6 +208,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       if (options.requestIdHeader !== undefined) headers[options.requestIdHeader] = requestId;
       const started = performance.now();
+      const deadline = startDeadline(timeoutMs);
       try {
         const response = await instance.request({
           method: request.method,
@@ -173,9 +216,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           params: request.query,
           data: request.body,
           headers,
-          // A deadline for the whole exchange, body included: axios's own timeout has been an
-          // idle-socket timer in some 1.x releases, which a CRM dripping one byte at a time defeats.
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: deadline.signal,
         });
         if (logger.enabled?.('debug') !== false)
           logger.log('debug', 'crm request', {
@@ -191,6 +232,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         return response;
       } catch (error) {
         throw transportErrorOf(error, request, requestId);
+      } finally {
+        deadline.clear();
       }
     };
 
@@ -224,38 +267,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       throw errorOf(response, request, requestId);
     };
 
-    const policy = retry(
-      handleWhen((error) => safeToRepeat && isCrmConnectError(error) && error.retryable && waitable(error)),
-      {
-        maxAttempts: retryOptions.maxRetries,
-        backoff: new DelegateBackoff<{ result: unknown }, [number, number] | undefined>((context, state) => {
-          const error =
-            'error' in (context.result as object) ? (context.result as { error: unknown }).error : undefined;
-          const [jitterDelay, nextState] = decorrelatedJitterGenerator(state, {
-            generator: decorrelatedJitterGenerator,
-            initialDelay: retryOptions.initialDelayMs,
-            maxDelay: retryOptions.maxDelayMs,
-            exponent: 2,
-          });
-          const retryAfter = isCrmConnectError(error) ? error.retryAfterMs : undefined;
-          return { delay: retryAfter ?? jitterDelay, state: nextState };
-        }),
-      },
-    );
-    policy.onRetry(({ delay, attempt: retryNumber, ...reason }) => {
-      const error = 'error' in reason ? reason.error : undefined;
-      logger.log('warn', 'crm request retried', {
-        requestId,
-        plugin: options.pluginId,
-        operation: request.operation,
-        retry: retryNumber,
-        delayMs: Math.round(delay),
-        error: isCrmConnectError(error) ? error.code : undefined,
-      });
-    });
-
     try {
-      return await policy.execute(attempt);
+      // A write that may not be repeated makes one attempt (and the resend after a refresh).
+      return await (safeToRepeat ? retryPolicy.execute(() => attempt()) : attempt());
     } catch (error) {
       if (isCrmConnectError(error)) {
         error.attempts = attempts;
@@ -339,4 +353,20 @@ function flattenHeaders(headers: AxiosResponse['headers']): Record<string, strin
     flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
   }
   return flat;
+}
+
+/**
+ * A deadline for the whole exchange, body included: axios's own timeout has been an idle-socket
+ * timer in some 1.x releases, which a CRM dripping one byte at a time defeats. A timer cleared when
+ * the exchange ends, rather than `AbortSignal.timeout`, whose timer lives on for the full deadline
+ * after every request (thousands pending at a few hundred writes a second) and costs 3× as much.
+ */
+function startDeadline(timeoutMs: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`The request took longer than ${timeoutMs} ms`, 'TimeoutError')),
+    timeoutMs,
+  );
+  timer.unref();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
