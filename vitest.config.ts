@@ -39,6 +39,9 @@ export default defineConfig({
       'test/**/*.test.ts',
     ],
     environment: 'node',
+    // Starts redis-server on a free loopback port for the Redis-backed tests (skipped, with a
+    // message, when no binary is found; failed under CI=true): test/support/redis-server.ts.
+    globalSetup: ['test/support/redis-server.ts'],
     pool: 'forks',
     testTimeout: 20_000,
     restoreMocks: true,

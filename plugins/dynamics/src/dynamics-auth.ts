@@ -12,9 +12,9 @@ import {
 
 /**
  * Application tokens for Dataverse: the client-credentials grant through msal-node, one
- * ConfidentialClientApplication per tenant + application (shared by every connection in the
- * process), tokens served from a memo until msal would renew them (then from msal's cache), and
- * cold-cache requests collapsed into one.
+ * ConfidentialClientApplication per tenant + application + key, shared by every connection in the
+ * process that uses it and dropped when the last of them closes; tokens served from a memo until
+ * msal would renew them (then from msal's cache), and cold-cache requests collapsed into one.
  * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
  */
 
@@ -36,24 +36,57 @@ export interface TokenSource {
   refresh(organizationUrl: string, timeoutMs: number, refused: string | undefined): Promise<void>;
 }
 
-interface RegisteredSource {
-  /** A hash of the client secret: a changed secret gets a new msal client, never a stale token. */
-  secretFingerprint: string;
-  source: TokenSource;
+/** A token source one connection holds; the registry drops the source when its last holder releases it. */
+export interface TokenSourceLease {
+  readonly source: TokenSource;
+  /** This holder is done with the source (idempotent): the last release drops it, its msal client and cache. */
+  release(): void;
 }
 
+interface RegisteredSource {
+  source: TokenSource & { dispose(): void };
+  /** Leases not yet released. */
+  holders: number;
+}
+
+/**
+ * Process-wide, so that connections to one app registration share its tokens; reference-counted,
+ * so that it holds only the registrations an open connection uses.
+ */
 const sources = new Map<string, RegisteredSource>();
 
-/** The process-wide token source for these credentials (keyed by authority and client id, never by the secret). */
-export function tokenSourceFor(credentials: DynamicsCredentials): TokenSource {
-  const key = `${credentials.authorityHost}/${credentials.tenantId}|${credentials.clientId}`;
+/**
+ * The process-wide token source for these credentials, held until `release()`. Keyed by authority,
+ * client id and a hash of the secret (never the secret itself): a changed secret gets a new msal
+ * client, never a token issued to the old one, while connections still on the old one keep theirs.
+ */
+export function acquireTokenSource(credentials: DynamicsCredentials): TokenSourceLease {
   const secretFingerprint = createHash('sha256').update(credentials.clientSecret).digest('hex');
-  const registered = sources.get(key);
-  if (registered !== undefined && registered.secretFingerprint === secretFingerprint)
-    return registered.source;
-  const source = createTokenSource(credentials);
-  sources.set(key, { secretFingerprint, source });
-  return source;
+  const key = `${credentials.authorityHost}/${credentials.tenantId}|${credentials.clientId}|${secretFingerprint}`;
+  let registered = sources.get(key);
+  if (registered === undefined) {
+    registered = { source: createTokenSource(credentials), holders: 0 };
+    sources.set(key, registered);
+  }
+  const held = registered;
+  held.holders += 1;
+  let released = false;
+  return {
+    source: held.source,
+    release() {
+      if (released) return;
+      released = true;
+      held.holders -= 1;
+      if (held.holders > 0) return;
+      sources.delete(key);
+      held.source.dispose();
+    },
+  };
+}
+
+/** How many token sources the process holds: one per app registration and key some open connection uses. */
+export function tokenSourceCount(): number {
+  return sources.size;
 }
 
 function msalConfiguration(credentials: DynamicsCredentials): Configuration {
@@ -89,7 +122,7 @@ function msalConfiguration(credentials: DynamicsCredentials): Configuration {
   };
 }
 
-function createTokenSource(credentials: DynamicsCredentials): TokenSource {
+function createTokenSource(credentials: DynamicsCredentials): TokenSource & { dispose(): void } {
   let application = new ConfidentialClientApplication(msalConfiguration(credentials));
   /**
    * Set when the token endpoint answered 429 or 5xx with a Retry-After: no token request is sent
@@ -190,6 +223,12 @@ function createTokenSource(credentials: DynamicsCredentials): TokenSource {
 
   return {
     accessToken,
+    // Nothing here holds a timer or a socket: forgetting the tokens is all there is to release.
+    // Acquisitions under way finish for the requests awaiting them.
+    dispose() {
+      memo.clear();
+      application.clearCache();
+    },
     async refresh(organizationUrl, timeoutMs, refused) {
       // Compared by token, not by time: a window ("refreshed moments ago") would resend a token
       // revoked again within it, and fail (found by the fault matrix, tokens revoked seconds apart).

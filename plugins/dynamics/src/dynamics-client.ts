@@ -1,5 +1,11 @@
-import { type AuthProvider, createHttpClient, type HttpClient, type PluginContext } from '@crm-connect/core';
-import { type TokenSource, tokenSourceFor } from './dynamics-auth.js';
+import {
+  type AuthProvider,
+  CrmConnectError,
+  createHttpClient,
+  type HttpClient,
+  type PluginContext,
+} from '@crm-connect/core';
+import { acquireTokenSource, type TokenSource } from './dynamics-auth.js';
 import { dataverseErrorMapper } from './dynamics-errors.js';
 import { pluginId } from './dynamics-plugin-id.js';
 import { type DynamicsCredentials, type DynamicsSettings, requireCredentials } from './dynamics-settings.js';
@@ -31,13 +37,28 @@ export interface DynamicsApi {
   freshToken(): Promise<void>;
   /** A link an agent can open in the Dynamics 365 web client. */
   recordUrl(table: 'incident' | 'contact', id: string): string;
+  /**
+   * Releases the process-wide token source (dropped once no other connection holds it). Later
+   * requests are refused unsent, so a closed connection never asks for a token again. Idempotent.
+   */
+  close(): void;
 }
 
 export function createDynamicsApi(settings: DynamicsSettings, context: PluginContext): DynamicsApi {
   const credentials = requireCredentials(settings);
   context.redactor.add(credentials.clientSecret);
-  const tokens: TokenSource = tokenSourceFor(credentials);
+  const lease = acquireTokenSource(credentials);
+  const tokens: TokenSource = lease.source;
   const { organizationUrl } = credentials;
+  let closed = false;
+  const refuseWhenClosed = () => {
+    if (!closed) return;
+    throw new CrmConnectError(
+      'connector_closed',
+      `dynamics: this connection to ${organizationUrl} was closed; nothing was sent. Use a connector created for the tenant now.`,
+      { pluginId, retryable: true },
+    );
+  };
   const timeoutMs = context.http.timeoutMs ?? 30_000;
   // Credentials for one request: it remembers the token it sent, so that a 401 replaces that token
   // only, not a newer one another request's 401 already got.
@@ -74,7 +95,10 @@ export function createDynamicsApi(settings: DynamicsSettings, context: PluginCon
   });
   const http: HttpClient = {
     baseUrl: client.baseUrl,
-    request: (options) => client.request({ ...options, auth: options.auth ?? authForRequest() }),
+    async request(options) {
+      refuseWhenClosed();
+      return client.request({ ...options, auth: options.auth ?? authForRequest() });
+    },
   };
   return {
     settings,
@@ -82,11 +106,16 @@ export function createDynamicsApi(settings: DynamicsSettings, context: PluginCon
     context,
     http,
     async freshToken() {
+      refuseWhenClosed();
       const token = await tokens.accessToken(organizationUrl, { fresh: true, timeoutMs });
       context.redactor.add(token, { expiresInMs: accessTokenLifetimeMs });
     },
     recordUrl: (table, id) =>
       `${organizationUrl}/main.aspx?pagetype=entityrecord&etn=${table}&id=${encodeURIComponent(id)}`,
+    close() {
+      closed = true;
+      lease.release();
+    },
   };
 }
 

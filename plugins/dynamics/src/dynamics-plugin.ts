@@ -27,10 +27,14 @@ export function dynamics(): CrmPlugin<typeof dynamicsSettingsSchema> {
 
     async validateCredentials(settings, context) {
       const api = createDynamicsApi(settings, context);
-      // A new token proves the application key now, not when a cached token was issued.
-      await api.freshToken();
-      const connectionUser = await applicationUser(api);
-      return { connectionUser, warnings: await impersonationWarnings(api, connectionUser) };
+      try {
+        // A new token proves the application key now, not when a cached token was issued.
+        await api.freshToken();
+        const connectionUser = await applicationUser(api);
+        return { connectionUser, warnings: await impersonationWarnings(api, connectionUser) };
+      } finally {
+        api.close();
+      }
     },
 
     connect(settings, context) {
@@ -47,6 +51,7 @@ export function dynamics(): CrmPlugin<typeof dynamicsSettingsSchema> {
         findTicket: (interactionId) => records.findTicket(interactionId),
         changeOwner: (input) => records.changeOwner(input),
         addNote: (input) => records.addNote(input),
+        close: async () => api.close(),
       };
     },
   });

@@ -33,8 +33,13 @@ const userPageSchema = z.object({
   '@odata.nextLink': z.string().optional(),
 });
 
-/** Pages of users followed at most (500 users a page): the pool needs breadth, not completeness. */
-const maxPoolPages = 20;
+/**
+ * A bound against an environment whose pagination never ends, far above any real one: 2,000
+ * pages of 500 (1,000,000 users). It never hides a user of a real environment, so the random
+ * pick can land on anyone (pages come in name order: a lower bound left out the end of the
+ * alphabet); a next link named twice ends the walk at once.
+ */
+const maxPoolPages = 2_000;
 
 export function toCrmUser(user: SystemUser): CrmUser {
   const role =
@@ -53,7 +58,7 @@ export function toCrmUser(user: SystemUser): CrmUser {
 export interface DynamicsUsers {
   /** The (non-application) user with this primary email, enabled ones first; disabled ones come back inactive. */
   findByEmail(email: string): Promise<CrmUser | undefined>;
-  /** Enabled, interactive (Read-Write access) users: the legacy random pool. */
+  /** Every enabled, interactive (Read-Write access) user, all pages: the legacy random pool. */
   listAssignable(): Promise<readonly CrmUser[]>;
   /** The user with this systemuserid, enabled or not; `undefined` when there is none (the id of a team, say). */
   findById(id: string): Promise<CrmUser | undefined>;
@@ -120,6 +125,7 @@ export function createDynamicsUsers(api: DynamicsApi): DynamicsUsers {
         $filter: `isdisabled eq false and accessmode eq ${readWrite} and applicationid eq null and internalemailaddress ne null`,
         $orderby: 'fullname asc',
       });
+      const followed = new Set<string>();
       for (let page = 0; path !== undefined && page < maxPoolPages; page += 1) {
         // Pages follow @odata.nextLink (an absolute URL on the same environment).
         // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-data-web-api#page-results
@@ -132,6 +138,24 @@ export function createDynamicsUsers(api: DynamicsApi): DynamicsUsers {
         const parsed: z.output<typeof userPageSchema> = parseAnswer(userPageSchema, response, 'list agents');
         users.push(...parsed.value.map(remember));
         path = nextPage(api, parsed['@odata.nextLink'], response);
+        if (path !== undefined && followed.has(path)) {
+          api.context.logger.log(
+            'warn',
+            'dynamics agent listing repeated a next link; the pool is the users listed so far',
+            {
+              pages: page + 1,
+              users: users.length,
+            },
+          );
+          return users;
+        }
+        if (path !== undefined) followed.add(path);
+      }
+      if (path !== undefined) {
+        api.context.logger.log('warn', 'dynamics agent pool truncated', {
+          pages: maxPoolPages,
+          users: users.length,
+        });
       }
       return users;
     },

@@ -1,6 +1,7 @@
 import {
   type AuthProvider,
   ConfigurationError,
+  CrmConnectError,
   type CrmUser,
   cacheOnSuccess,
   createHttpClient,
@@ -33,6 +34,11 @@ export interface KustomerClient {
   identity(): Promise<KustomerIdentity>;
   /** A request on the organization's shared rate budget. */
   request<TData = unknown>(options: RequestOptions): Promise<HttpResponse<TData>>;
+  /**
+   * Refuses later calls unsent, and keeps a key's user read under way from joining the
+   * organization's budget once the connector has released its budgets. Idempotent.
+   */
+  close(): void;
 }
 
 /** Settings with the credentials filled in, or a `ConfigurationError` naming what is missing. */
@@ -87,6 +93,15 @@ export function createKustomerClient(settings: KustomerCredentials, context: Plu
       defaultHeaders: { Accept: 'application/json' },
     });
   const bootstrap = clientOn(hostBudget);
+  let closed = false;
+  const refuseWhenClosed = () => {
+    if (!closed) return;
+    throw new CrmConnectError(
+      'connector_closed',
+      `Kustomer: this connection to ${settings.apiBaseUrl} was closed; nothing was sent. Use a connector created for the tenant now.`,
+      { pluginId, retryable: true },
+    );
+  };
 
   async function resolve(): Promise<{ identity: KustomerIdentity; http: HttpClient }> {
     const response = await bootstrap.request({
@@ -113,9 +128,13 @@ export function createKustomerClient(settings: KustomerCredentials, context: Plu
       roles: data.attributes.roles ?? undefined,
     };
     if (orgId === undefined) return { identity, http: bootstrap };
+    // Closed while the user was read: the connector has released its budgets, and one joined now would stay.
+    refuseWhenClosed();
     const orgBudget = context.rateBudgets.forAccount(`${pluginId}:org:${orgId}`, budgetOptions);
-    // The identity call already went out: it takes its slot in the organization's window too.
-    void orgBudget.schedule(async () => undefined);
+    // The identity call already went out: it takes its slot in the organization's window too. A
+    // shared budget that cannot be reached (Redis down) only loses this bookkeeping slot; it must
+    // not become an unhandled rejection, which ends a Node process.
+    orgBudget.schedule(async () => undefined).catch(() => {});
     return { identity, http: clientOn(orgBudget) };
   }
 
@@ -123,7 +142,16 @@ export function createKustomerClient(settings: KustomerCredentials, context: Plu
 
   return {
     apiBaseUrl: settings.apiBaseUrl,
-    identity: async () => (await ready()).identity,
-    request: async (options) => (await ready()).http.request(options),
+    async identity() {
+      refuseWhenClosed();
+      return (await ready()).identity;
+    },
+    async request(options) {
+      refuseWhenClosed();
+      return (await ready()).http.request(options);
+    },
+    close() {
+      closed = true;
+    },
   };
 }

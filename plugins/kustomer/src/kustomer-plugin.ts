@@ -29,12 +29,13 @@ export function kustomer(): KustomerPlugin {
       const { http } = context;
       return {
         connectionUser: async () => (await client.identity()).user,
-        findUserByEmail: (email) => findUserByEmail(client, email),
-        listAssignableUsers: () => listAssignableUsers(client),
+        findUserByEmail: (email) => findUserByEmail(client, email, context.logger),
+        listAssignableUsers: () => listAssignableUsers(client, context.logger),
         createTicket: (input) => createConversation(client, input, http),
         findTicket: (interactionId) => findConversation(client, interactionId),
         changeOwner: (input) => assignConversation(client, input),
         addNote: (input) => addNote(client, input, http),
+        close: async () => client.close(),
       };
     },
   });

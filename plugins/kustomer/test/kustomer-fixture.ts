@@ -115,15 +115,26 @@ export function currentTokenBody(roles: readonly string[] = allRoles, name = 'cr
   };
 }
 
-export function usersPage(list: readonly User[], page = 1, next = false) {
+/**
+ * A page of `GET /v1/users`: its links repeat the listing's filter (`email`, `deleted`) with the
+ * page numbers, as Kustomer's links repeat the request's query.
+ */
+export function usersPage(
+  list: readonly User[],
+  page = 1,
+  next = false,
+  filter: Readonly<Record<string, string>> = {},
+) {
+  const link = (target: number) =>
+    `/v1/users?${new URLSearchParams({ ...filter, page: String(target), pageSize: '100' }).toString()}`;
   return {
     meta: { page, pageSize: 100 },
     data: list.map((user) => userResource(user)),
     links: {
-      self: `/v1/users?page=${page}&pageSize=100`,
-      first: '/v1/users?page=1&pageSize=100',
-      prev: page > 1 ? `/v1/users?page=${page - 1}&pageSize=100` : null,
-      next: next ? `/v1/users?page=${page + 1}&pageSize=100` : null,
+      self: link(page),
+      first: link(1),
+      prev: page > 1 ? link(page - 1) : null,
+      next: next ? link(page + 1) : null,
     },
   };
 }

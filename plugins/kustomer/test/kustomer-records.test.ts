@@ -424,11 +424,11 @@ describe('kustomer: agents', () => {
     h.crm()
       .get('/v1/users')
       .query({ email: users.otherAgent.email, page: 1, pageSize: 100 })
-      .reply(200, usersPage([users.admin, users.agent], 1, true));
+      .reply(200, usersPage([users.admin, users.agent], 1, true, { email: users.otherAgent.email }));
     h.crm()
       .get('/v1/users')
       .query({ email: users.otherAgent.email, page: 2, pageSize: 100 })
-      .reply(200, usersPage([users.otherAgent], 2));
+      .reply(200, usersPage([users.otherAgent], 2, false, { email: users.otherAgent.email }));
     h.use(kustomerFixture.mocks.createTicket(conversationId));
     const event = chatStarted({ agent: { id: 'p-8', emails: [users.otherAgent.email] } });
     const audit = await h.connector({ defaultUser: true }).handle(event);
@@ -449,11 +449,11 @@ describe('kustomer: agents', () => {
     h.crm()
       .get('/v1/users')
       .query({ deleted: false, page: 1, pageSize: 100 })
-      .reply(200, usersPage([machine, users.agent, collaborator], 1, true));
+      .reply(200, usersPage([machine, users.agent, collaborator], 1, true, { deleted: 'false' }));
     h.crm()
       .get('/v1/users')
       .query({ deleted: false, page: 2, pageSize: 100 })
-      .reply(200, usersPage([users.deactivatedAgent, users.otherAgent], 2));
+      .reply(200, usersPage([users.deactivatedAgent, users.otherAgent], 2, false, { deleted: 'false' }));
     h.use(kustomerFixture.mocks.createTicket(conversationId));
     // 0.99 picks the last of the pool: only [agent, otherAgent] remain.
     const audit = await h.connector({ defaultUser: false }, () => 0.99).handle(chatStarted());

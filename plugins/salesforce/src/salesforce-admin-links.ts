@@ -5,13 +5,13 @@ import {
   applySettingsRules,
   ConfigurationError,
   ConflictError,
+  createRateBudgetRegistry,
   createRedactor,
   InvalidInputError,
   NotFoundError,
   type PluginContext,
   parseSettings,
   type SettingsForm,
-  sharedRateBudgets,
   silentLogger,
 } from '@crm-connect/core';
 import { bearer, createSalesforceHttpClient } from './salesforce-client.js';
@@ -76,7 +76,7 @@ export interface CompleteAdminLinkOptions {
   codeVerifier: string;
   /** The same callback URL `start` was given. */
   redirectUri: string;
-  /** Redactor, logger, rate budgets and HTTP overrides; defaults: private redactor, silent logger. */
+  /** Redactor, logger, rate budgets and HTTP overrides; defaults: private redactor, silent logger, rate budgets of its own. */
   context?: Partial<PluginContext> | undefined;
 }
 
@@ -430,7 +430,10 @@ function contextOf(
     redactor,
     logger: partial?.logger ?? silentLogger,
     audit: partial?.audit ?? (() => {}),
-    rateBudgets: partial?.rateBudgets ?? sharedRateBudgets,
+    // A registry of the operation's own, not the process-wide one: a budget asked of that one
+    // outside a connector is kept for the life of the process (one per org ever linked), and a
+    // link, an unlink or a check is a few requests an admin asked for, with nothing to share.
+    rateBudgets: partial?.rateBudgets ?? createRateBudgetRegistry(),
     http: partial?.http ?? {},
   };
 }

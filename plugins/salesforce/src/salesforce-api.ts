@@ -46,7 +46,7 @@ export interface SalesforceApi {
   /** `/services/data/v62.0` + `resource`: how composite subrequests name a resource. */
   dataPath(resource: string): string;
   request<TData = unknown>(request: ApiRequest): Promise<ApiResponse<TData>>;
-  /** Runs a SOQL query, following `nextRecordsUrl` up to `maxRecords`. */
+  /** Runs a SOQL query, following `nextRecordsUrl` up to `maxRecords` (a batch named twice ends it). */
   query<TRecord extends z.ZodType>(
     soql: string,
     record: TRecord,
@@ -169,6 +169,7 @@ export function createSalesforceApi(
         records: z.array(record),
       });
       const records: z.output<typeof record>[] = [];
+      const followed = new Set<string>();
       let attempts = 0;
       let next: ApiRequest | undefined = { method: 'GET', resource: '/query', query: { q: soql }, operation };
       while (next !== undefined) {
@@ -176,10 +177,24 @@ export function createSalesforceApi(
         attempts += response.attempts;
         const parsed = parseAnswer(page, response, operation);
         records.push(...parsed.records);
+        const link = parsed.done ? undefined : parsed.nextRecordsUrl;
+        if (link !== undefined && followed.has(link)) {
+          // A batch named twice would be listed forever: what was read is what there is.
+          context.logger.log(
+            'warn',
+            'salesforce query repeated its next batch; the records read so far are kept',
+            {
+              operation,
+              records: records.length,
+            },
+          );
+          break;
+        }
+        if (link !== undefined) followed.add(link);
         next =
-          parsed.done || parsed.nextRecordsUrl === undefined || records.length >= maxRecords
+          link === undefined || records.length >= maxRecords
             ? undefined
-            : { method: 'GET', resource: parsed.nextRecordsUrl, operation };
+            : { method: 'GET', resource: link, operation };
       }
       return { records: records.slice(0, maxRecords), attempts };
     },

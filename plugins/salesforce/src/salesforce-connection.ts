@@ -19,6 +19,7 @@ import { pluginId } from './salesforce-plugin-id.js';
 import { changeCaseOwner, createCase, findCase } from './salesforce-records.js';
 import {
   type AdminSession,
+  connectionClosedError,
   createSessionPool,
   type Failover,
   type SessionSource,
@@ -58,8 +59,10 @@ export function createSalesforceConnection(
   agentSessions?: AgentSessions | undefined,
 ): CrmConnection {
   let api: SalesforceApi | undefined;
+  let closed = false;
   // Built on first use, so an incomplete configuration fails the first call with a ConfigurationError.
   const useApi = (): SalesforceApi => {
+    if (closed) throw connectionClosedError(settings.orgId);
     if (api === undefined) {
       const configured = requireConfigured(settings);
       api = createSalesforceApi(
@@ -79,6 +82,7 @@ export function createSalesforceConnection(
   /** The session a write by `performer` is made with: theirs when they are an agent with one, else the admins'. */
   async function sessionOf(performer: CrmUser): Promise<SessionSource | undefined> {
     if (agentSessions === undefined) return undefined;
+    if (closed) throw connectionClosedError(settings.orgId);
     if ((settings.adminConnections ?? []).some((connection) => sameUser(connection.userId, performer.id))) {
       return undefined;
     }
@@ -155,12 +159,19 @@ export function createSalesforceConnection(
     try {
       return await run();
     } finally {
-      for (const failover of useApi().sessions.takeFailovers())
+      // `api`, not `useApi()`: a write that finished as the connection closed keeps its own outcome.
+      for (const failover of api?.sessions.takeFailovers() ?? [])
         await context.audit(failoverEvent(write, failover));
     }
   }
 
   return {
+    async close() {
+      closed = true;
+      // The admin's session and every agent's: their access tokens are not kept once closed.
+      api?.sessions.close();
+      agents.clear();
+    },
     async connectionUser() {
       const current = useApi();
       const session = await current.sessions.current();
@@ -171,14 +182,14 @@ export function createSalesforceConnection(
       }
       return identity();
     },
-    findUserByEmail: (email) => findUserByEmail(useApi(), email),
-    listAssignableUsers: () => listAssignableUsers(useApi()),
+    findUserByEmail: async (email) => findUserByEmail(useApi(), email),
+    listAssignableUsers: async () => listAssignableUsers(useApi()),
     createTicket: (input) =>
       reported(
         { interactionId: input.event.interactionId, eventType: input.event.type, operation: 'create-ticket' },
         () => performed(input.performer, (as) => createCase(useApi(), input, as)),
       ),
-    findTicket: (interactionId) => findCase(useApi(), interactionId),
+    findTicket: async (interactionId) => findCase(useApi(), interactionId),
     changeOwner: (input) =>
       reported(
         { interactionId: input.interactionId, eventType: 'agent.assigned', operation: 'change-owner' },

@@ -1,4 +1,10 @@
-import { AuthenticationError, ConfigurationError, type CrmUser, type PluginContext } from '@crm-connect/core';
+import {
+  AuthenticationError,
+  ConfigurationError,
+  CrmConnectError,
+  type CrmUser,
+  type PluginContext,
+} from '@crm-connect/core';
 import { sameId, toId15 } from './salesforce-ids.js';
 import { oauthClient, ownerOfToken, RevokedTokenError, refreshAccessToken } from './salesforce-oauth.js';
 import { pluginId } from './salesforce-plugin-id.js';
@@ -77,6 +83,20 @@ export interface SessionPool extends SessionSource<AdminSession> {
   takeFailovers(): Failover[];
   /** Every failover of this pool. */
   failovers(): readonly Failover[];
+  /**
+   * Forgets the session (its access token); later calls are refused, and a session opening
+   * meanwhile is not kept, so a closed connection never spends a refresh token again. Idempotent.
+   */
+  close(): void;
+}
+
+/** What a closed connection answers instead of sending anything. */
+export function connectionClosedError(orgId: string | undefined): CrmConnectError {
+  return new CrmConnectError(
+    'connector_closed',
+    `salesforce: this connection${orgId === undefined ? '' : ` to org ${orgId}`} was closed; nothing was sent. Use a connector created for the tenant now.`,
+    { pluginId, retryable: true },
+  );
 }
 
 export function createSessionPool(options: SessionPoolOptions): SessionPool {
@@ -87,6 +107,7 @@ export function createSessionPool(options: SessionPoolOptions): SessionPool {
   const all: Failover[] = [];
   let unreported: Failover[] = [];
   let session: Promise<AdminSession> | undefined;
+  let closed = false;
   const oauth = oauthClient(settings, context);
   context.redactor.add(settings.clientSecret);
 
@@ -159,6 +180,8 @@ export function createSessionPool(options: SessionPoolOptions): SessionPool {
         });
       }
       for (const failover of all) failover.to ??= connection;
+      // Closed while the token was refreshed: the rotated refresh token is stored above, the session not kept.
+      if (closed) throw connectionClosedError(settings.orgId);
       return {
         kind: 'admin',
         userId: connection.userId,
@@ -181,6 +204,7 @@ export function createSessionPool(options: SessionPoolOptions): SessionPool {
   }
 
   function current(): Promise<AdminSession> {
+    if (closed) return Promise.reject(connectionClosedError(settings.orgId));
     if (session === undefined) {
       const opening = open();
       session = opening;
@@ -208,5 +232,9 @@ export function createSessionPool(options: SessionPoolOptions): SessionPool {
       return taken;
     },
     failovers: () => all,
+    close() {
+      closed = true;
+      session = undefined;
+    },
   };
 }

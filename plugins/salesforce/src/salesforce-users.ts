@@ -95,9 +95,16 @@ export async function findUserByEmail(api: SalesforceApi, email: string): Promis
   return users.find((user) => user.active) ?? users[0];
 }
 
-/** Active standard users, for the legacy random-agent rule (the core caches the list). */
+/**
+ * A bound against an org whose query never ends, far above any real one (1,000,000 users, 500
+ * batches of 2,000). It never hides a user of a real org: the batches come in name order, and a
+ * lower bound left out the end of the alphabet.
+ */
+const maxPoolUsers = 1_000_000;
+
+/** Every active standard user, for the legacy random-agent rule, so its pick can land on any of them (the core caches the list). */
 export async function listAssignableUsers(api: SalesforceApi): Promise<CrmUser[]> {
   const soql = `SELECT ${userFields} FROM User WHERE IsActive = true AND UserType = 'Standard' ORDER BY Name`;
-  const { records } = await api.query(soql, userRecordSchema, 'list assignable users', 5_000);
+  const { records } = await api.query(soql, userRecordSchema, 'list assignable users', maxPoolUsers);
   return records.map(userOfRecord);
 }

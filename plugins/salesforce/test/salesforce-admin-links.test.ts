@@ -5,6 +5,7 @@ import {
   isCrmConnectError,
   type PluginContext,
   REDACTED,
+  sharedRateBudgets,
   silentLogger,
 } from '@crm-connect/core';
 import nock from 'nock';
@@ -568,6 +569,22 @@ describe('salesforce admin unlinking', () => {
     expect(result.settings.defaultUser).toBe(false);
     expect(result.form.checkboxes.defaultUser).toMatchObject({ checked: false, enabled: false });
     expect(await store.get({ orgId, userId: users.admin.id })).toBeUndefined();
+  });
+
+  it('called without a context, an unlink leaves no rate budget behind in the process-wide registry', async () => {
+    // A budget asked of the process-wide registry outside a connector is kept for the life of the
+    // process: one per org ever linked or unlinked, for a platform that runs for months.
+    const store = createMemoryTokenStore();
+    await store.set(
+      { orgId, userId: users.admin.id },
+      { refreshToken: 'refresh-token-to-revoke', status: 'active', updatedAt: '2026-11-20T09:30:00.000Z' },
+    );
+    const { plugin } = setup(store);
+    const revoked = mockRevoke();
+    const before = sharedRateBudgets.size();
+    await plugin.admin.unlink(settings, users.admin.id);
+    expect(revoked.token).toBe('refresh-token-to-revoke');
+    expect(sharedRateBudgets.size()).toBe(before);
   });
 
   it('unlinking one of two admins keeps the default user checked', async () => {

@@ -1,5 +1,6 @@
 import {
   ConfigurationError,
+  CrmConnectError,
   createHttpClient,
   type FieldIssue,
   type HttpClient,
@@ -20,6 +21,11 @@ export interface ZendeskAccount {
   credentials: ZendeskCredentials;
   /** The OAuth token source, in OAuth mode. */
   oauth: OAuthTokenSource | undefined;
+  /**
+   * Forgets the OAuth token and refuses later requests unsent. The account's rate budgets are
+   * the connector's to release (they are shared with its other connections). Idempotent.
+   */
+  close(): void;
 }
 
 export interface ZendeskAccountOptions {
@@ -102,12 +108,35 @@ export function createZendeskAccount(
     config = { mode: 'apiToken', email, apiToken };
   }
   const credentials = createCredentials(config, context.logger);
-  const api = createHttpClient({
+  const client = createHttpClient({
     ...base,
     auth: credentials.admin(),
     mapError: zendeskErrorMapper(settings.authMode),
     // Zendesk documents it for ticket creation; on other writes it is sent too and is harmless if ignored.
     idempotencyHeader: 'Idempotency-Key',
   });
-  return { origin, api, credentials, oauth };
+  let closed = false;
+  const api: HttpClient = {
+    baseUrl: client.baseUrl,
+    async request(request) {
+      if (closed) {
+        throw new CrmConnectError(
+          'connector_closed',
+          `zendesk: this connection to ${origin} was closed; nothing was sent. Use a connector created for the tenant now.`,
+          { pluginId, retryable: true },
+        );
+      }
+      return client.request(request);
+    },
+  };
+  return {
+    origin,
+    api,
+    credentials,
+    oauth,
+    close() {
+      closed = true;
+      oauth?.close();
+    },
+  };
 }

@@ -1,4 +1,10 @@
-import { type AuthProvider, type HttpClient, InvalidResponseError, type Redactor } from '@crm-connect/core';
+import {
+  type AuthProvider,
+  CrmConnectError,
+  type HttpClient,
+  InvalidResponseError,
+  type Redactor,
+} from '@crm-connect/core';
 import { z } from 'zod';
 import { pluginId } from './zendesk-plugin-id.js';
 
@@ -34,6 +40,8 @@ export interface OAuthTokenSource {
   token(): Promise<OAuthToken>;
   /** Credentials for one request: remembers the token it sent, so a 401 replaces exactly that token. */
   forRequest(): AuthProvider;
+  /** Forgets the token; later calls are refused with a `connector_closed` error, no token is fetched. Idempotent. */
+  close(): void;
 }
 
 export interface OAuthTokenSourceOptions {
@@ -57,6 +65,7 @@ export function createOAuthTokenSource(options: OAuthTokenSourceOptions): OAuthT
   const now = options.now ?? Date.now;
   let cached: (OAuthToken & { refreshAt: number | undefined }) | undefined;
   let inFlight: Promise<OAuthToken> | undefined;
+  let closed = false;
 
   // https://developer.zendesk.com/api-reference/ticketing/oauth/grant_type_tokens/#create-token-for-grant-type
   async function fetchToken(): Promise<OAuthToken> {
@@ -98,11 +107,21 @@ export function createOAuthTokenSource(options: OAuthTokenSourceOptions): OAuthT
       expiresAt: lifetimeMs === undefined ? undefined : issuedAt + lifetimeMs,
       refreshAt: lifetimeMs === undefined ? undefined : issuedAt + lifetimeMs - refreshMargin(lifetimeMs),
     };
-    cached = token;
+    // A token fetched while the connection closed is handed to the requests awaiting it, not kept.
+    if (!closed) cached = token;
     return token;
   }
 
   function token(): Promise<OAuthToken> {
+    if (closed) {
+      return Promise.reject(
+        new CrmConnectError(
+          'connector_closed',
+          'zendesk: this connection was closed, so it fetches no OAuth token. Use a connector created for the tenant now.',
+          { pluginId, retryable: true },
+        ),
+      );
+    }
     if (cached !== undefined && (cached.refreshAt === undefined || now() < cached.refreshAt)) {
       return Promise.resolve(cached);
     }
@@ -131,6 +150,10 @@ export function createOAuthTokenSource(options: OAuthTokenSourceOptions): OAuthT
           return true;
         },
       };
+    },
+    close() {
+      closed = true;
+      cached = undefined;
     },
   };
 }

@@ -46,6 +46,7 @@ function connect(
     findUserByEmail: (email) => findStaffByEmail(account, email),
     listAssignableUsers: () => listStaff(account, context.logger),
     ...createZendeskRecords(account, settings, context),
+    close: async () => account.close(),
   };
 }
 
@@ -58,7 +59,13 @@ export function zendesk(options: ZendeskPluginOptions = {}): CrmPlugin<typeof ze
     settings: zendeskSettings,
     capabilities: zendeskCapabilities,
     async validateCredentials(settings, context) {
-      return checkZendeskCredentials(createZendeskAccount(settings, context, accountOptions), settings);
+      const account = createZendeskAccount(settings, context, accountOptions);
+      try {
+        return await checkZendeskCredentials(account, settings);
+      } finally {
+        // The check's own token is not kept once it has answered.
+        account.close();
+      }
     },
     connect: (settings, context) => connect(settings, context, accountOptions),
   });

@@ -121,12 +121,21 @@ export async function findStaffByEmail(account: ZendeskAccount, email: string): 
   return matches.find((user) => user.active) ?? matches[0];
 }
 
-/** Upper bound of the pool walk: 100 pages of 100 users. */
-const maxPoolPages = 100;
+/**
+ * A bound against an account whose pagination never ends, far above any real one: 10,000 pages
+ * of 100 (1,000,000 agents and admins). It never hides an agent of a real account; a cursor
+ * answered twice ends the walk at once.
+ */
+const maxPoolPages = 10_000;
 
-/** Every agent and admin of the account (the legacy random rule keeps the active ones). */
+/**
+ * Every agent and admin of the account (the legacy random rule keeps the active ones), so the
+ * random pick can land on any of them. Cursor pagination, which has no depth limit (offset
+ * pagination stops at 100 pages, 10,000 users), walked to its end.
+ */
 export async function listStaff(account: ZendeskAccount, logger: Logger): Promise<CrmUser[]> {
   const staff: CrmUser[] = [];
+  const cursors = new Set<string>();
   let after: string | undefined;
   for (let page = 0; page < maxPoolPages; page += 1) {
     const query = new URLSearchParams([
@@ -144,8 +153,21 @@ export async function listStaff(account: ZendeskAccount, logger: Logger): Promis
     });
     const body = parseAnswer(usersPageSchema, response, 'list agents');
     staff.push(...body.users.filter(isStaff).map(toCrmUser));
-    if (body.meta?.has_more !== true || !body.meta.after_cursor) return staff;
-    after = body.meta.after_cursor;
+    const next = body.meta?.after_cursor;
+    if (body.meta?.has_more !== true || !next) return staff;
+    if (cursors.has(next)) {
+      logger.log(
+        'warn',
+        'zendesk agent listing repeated a page cursor; the pool is the agents listed so far',
+        {
+          pages: page + 1,
+          users: staff.length,
+        },
+      );
+      return staff;
+    }
+    cursors.add(next);
+    after = next;
   }
   logger.log('warn', 'zendesk agent pool truncated', { pages: maxPoolPages, users: staff.length });
   return staff;

@@ -3,7 +3,7 @@ import {
   AuthorizationError,
   bodyExcerpt,
   ConfigurationError,
-  type CrmConnectError,
+  CrmConnectError,
   CrmRejectedInputError,
   createHttpClient,
   createRedactingLogger,
@@ -141,6 +141,12 @@ export interface SunshineClient {
   acceptControl(conversationId: string, body?: AcceptControlBody): Promise<SwitchboardActionResult>;
   /** Leaves the conversation with no integration in control; the next user message goes to the default one. */
   releaseControl(conversationId: string, body?: ReleaseControlBody): Promise<SwitchboardActionResult>;
+  /**
+   * Releases the account's Sunshine budget (dropped from the registry once no other client of
+   * the account holds it; a client never closed holds it for the life of the process). Later
+   * calls are refused unsent. Idempotent.
+   */
+  close(): void;
 }
 
 const errorResponseSchema: z.ZodType<components['schemas']['errorResponse']> = z.object({
@@ -232,14 +238,16 @@ export function createSunshineClient(options: SunshineClientOptions): SunshineCl
   const logger = createRedactingLogger(options.logger ?? silentLogger, redactor);
   const origin = originOf(subdomain);
   const authorization = `Basic ${Buffer.from(`${keyId}:${keySecret}`).toString('base64')}`;
+  // Sunshine's limits are its own, not the Support API's: a budget of their own, per account,
+  // held by this client until it closes.
+  const budgets = options.rateBudgets ?? sharedRateBudgets;
+  const budgetKey = `zendesk-sunshine:${origin}`;
+  let closed = false;
   const http = createHttpClient({
     pluginId,
     baseUrl: origin,
     auth: { headers: async () => ({ Authorization: authorization }) },
-    // Sunshine's limits are its own, not the Support API's: a budget of their own, per account.
-    budget: (options.rateBudgets ?? sharedRateBudgets).forAccount(`zendesk-sunshine:${origin}`, {
-      requestsPerInterval: requestsPerMinute,
-    }),
+    budget: budgets.acquire(budgetKey, { requestsPerInterval: requestsPerMinute }),
     redactor,
     logger,
     mapError: errorMapper(appId),
@@ -254,6 +262,13 @@ export function createSunshineClient(options: SunshineClientOptions): SunshineCl
     body: unknown,
     idempotent: boolean,
   ): Promise<SwitchboardActionResult> {
+    if (closed) {
+      throw new CrmConnectError(
+        'connector_closed',
+        `This Sunshine Conversations client of ${origin} was closed; nothing was sent. Use a client created for the tenant now.`,
+        { pluginId, retryable: true },
+      );
+    }
     const id = parseInput(idSchema, conversationId, 'conversation id', pluginId);
     const response = await http.request<SwitchboardActionResponse>({
       method: 'POST',
@@ -303,5 +318,10 @@ export function createSunshineClient(options: SunshineClientOptions): SunshineCl
           : parseInput(releaseControlBodySchema, body, 'releaseControl body', pluginId),
         true,
       ),
+    close() {
+      if (closed) return;
+      closed = true;
+      budgets.release(budgetKey);
+    },
   };
 }

@@ -236,3 +236,27 @@ describe('Sunshine client: error answers', () => {
     expect(harness().requests).toHaveLength(1);
   });
 });
+
+describe('Sunshine client: closing', () => {
+  it("the account's Sunshine budget is held by its open clients only; a closed client sends nothing", async () => {
+    // A platform serving tenants for months creates a client per tenant: a budget kept after its
+    // tenant left would add up, one per Zendesk account ever served.
+    const rateBudgets = createRateBudgetRegistry();
+    const first = client({ rateBudgets });
+    const second = client({ rateBudgets });
+    expect(rateBudgets.size()).toBe(1);
+    first.close();
+    first.close();
+    expect(rateBudgets.size()).toBe(1);
+    await expect(first.releaseControl(conversationId)).rejects.toMatchObject({
+      code: 'connector_closed',
+      retryable: true,
+    });
+    expect(harness().requests).toEqual([]);
+
+    harness().crm().post(path('releaseControl')).matchHeader('authorization', basic).reply(200, {});
+    await expect(second.releaseControl(conversationId)).resolves.toMatchObject({ attempts: 1 });
+    second.close();
+    expect(rateBudgets.size()).toBe(0);
+  });
+});
