@@ -110,11 +110,25 @@ export function resolveActor(input: ActorResolutionInput): ActorDecision {
   }
 
   if (input.agentPool === undefined) return { action: 'needs-agent-pool' };
-  const pool = input.agentPool.filter((user) => user.active);
-  if (pool.length === 0) return { action: 'no-assignable-agent', agentStatus };
-  const index = Math.min(pool.length - 1, Math.floor(input.random() * pool.length));
-  const randomAgent = pool[index] as CrmUser;
+  const randomAgent = pickActive(input.agentPool, input.random);
+  if (randomAgent === undefined) return { action: 'no-assignable-agent', agentStatus };
   return write(input, randomAgent, randomAgent, 'random-agent');
+}
+
+/**
+ * A uniformly random active user. The pool the connector passes holds active users only, so one
+ * draw is the answer, in constant time even with 50,000 agents; only when the draw lands on an
+ * inactive user is the pool filtered, and drawn from again (a fresh draw: reusing the first would
+ * favour the active users that follow inactive ones).
+ */
+function pickActive(pool: readonly CrmUser[], random: () => number): CrmUser | undefined {
+  const draw = (users: readonly CrmUser[]) =>
+    users[Math.min(users.length - 1, Math.floor(random() * users.length))];
+  if (pool.length === 0) return undefined;
+  const first = draw(pool);
+  if (first?.active === true) return first;
+  const active = pool.filter((user) => user.active);
+  return active.length === 0 ? undefined : draw(active);
 }
 
 /** Picks the performer for a write whose owner is settled; `person` is the agent who could perform it. */

@@ -39,6 +39,8 @@ export interface AgentDirectory {
   forgetUser(userId: string): void;
   /** Forgets cached lookups, and marks the pool for a background refresh (after an agent was deactivated, say). */
   clear(): void;
+  /** Resolves once no listing of the pool is under way (the connector waits for it on close). */
+  idle(): Promise<void>;
 }
 
 interface CachedLookup {
@@ -98,6 +100,7 @@ export function createAgentDirectory(options: AgentDirectoryOptions): AgentDirec
       byEmail.clear();
       pool.expire();
     },
+    idle: () => pool.idle(),
   };
 }
 
@@ -145,6 +148,9 @@ function createPool(lookup: UserLookup, ttl: number, perf: { now(): number }) {
     },
     expire(): void {
       if (listed !== undefined) listed = { ...listed, at: Number.NEGATIVE_INFINITY };
+    },
+    idle: async (): Promise<void> => {
+      await listing?.catch(() => {});
     },
   };
 }

@@ -11,6 +11,7 @@ import { createAgentDirectory } from './agent-directory.js';
 import { type AuditEvent, type AuditSink, createRedactingAuditSink } from './audit.js';
 import {
   ConfigurationError,
+  ConnectionClosedError,
   CrmConnectError,
   hasErrorCode,
   isCrmConnectError,
@@ -38,6 +39,7 @@ import type {
 import { createMemoryRecordLinkStore, type RecordLink, type RecordLinkStore } from './record-links.js';
 import { createRedactor, type Redactor } from './redaction.js';
 import type { PluginSettingsSchema } from './settings/common-settings.js';
+import { countRecord, describeEvent, type HandleScope, withHandleSpan } from './telemetry/handle-span.js';
 import { endNote, ticketDescription, ticketSubject } from './ticket-text.js';
 import type { CrmUser } from './users.js';
 import { parseSettings } from './validation.js';
@@ -58,6 +60,11 @@ export interface ConnectorOptions<TSchema extends PluginSettingsSchema> {
   rateBudgets?: RateBudgetRegistry | undefined;
   /** Agent lookup cache: lifetime (default 5 min) and size (default 5,000). */
   agentCache?: { ttlMs?: number | undefined; maxEntries?: number | undefined } | undefined;
+  /**
+   * The platform's id of the tenant this connector serves: an attribute of its OpenTelemetry
+   * spans (never of its metrics, where one series per tenant would be too many). Default: none.
+   */
+  tenantId?: string | undefined;
   /** HTTP layer overrides (retry backoff, per-attempt timeout). */
   http?: { retry?: RetryOptions | undefined; timeoutMs?: number | undefined } | undefined;
 }
@@ -94,7 +101,7 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
   // Without a sink nothing is written, so nothing is redacted either (a copy of every event, per write).
   const sink: AuditSink =
     options.audit === undefined ? () => {} : createRedactingAuditSink(options.audit, redactor);
-  const budgets = heldBudgets(options.rateBudgets ?? sharedRateBudgets);
+  const budgets = heldBudgets(options.rateBudgets ?? sharedRateBudgets, plugin.id);
   const context: PluginContext = {
     redactor,
     logger,
@@ -116,6 +123,11 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
   const random = options.random ?? Math.random;
   const defaultUserEnabled = settings.defaultUser;
   const alwaysUseAdmin = capabilities.alwaysUseAdmin && settings.alwaysUseAdmin;
+  const telemetryScope: HandleScope = {
+    pluginId: plugin.id,
+    tenantId: options.tenantId,
+    redact: redactor.redact,
+  };
   let closed = false;
   // Events of one interaction are handled in order, so an assignment never races its ticket's creation.
   const inFlight = new Map<string, Promise<unknown>>();
@@ -138,6 +150,7 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
 
   async function emit(event: Omit<AuditEvent, 'at' | 'crm'>): Promise<AuditEvent> {
     const full: AuditEvent = { at: new Date().toISOString(), crm: plugin.id, ...event };
+    countRecord(telemetryScope, full);
     await sink(full);
     return full;
   }
@@ -389,27 +402,25 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
     pluginId: plugin.id,
     capabilities,
     redactor,
-    async handle(input) {
-      if (closed) {
-        throw new CrmConnectError(
-          'connector_closed',
-          `This ${plugin.displayName} connector was closed; deliver the event to a connector created for the tenant now.`,
-          { pluginId: plugin.id, retryable: true },
+    handle: (input) =>
+      withHandleSpan(telemetryScope, async (span) => {
+        if (closed) {
+          throw new ConnectionClosedError(`This ${plugin.displayName} connector`, { pluginId: plugin.id });
+        }
+        const event = parseInteractionEvent(input);
+        describeEvent(span, telemetryScope, event);
+        const previous = inFlight.get(event.interactionId) ?? Promise.resolve();
+        const current = previous.then(
+          () => dispatch(event),
+          () => dispatch(event),
         );
-      }
-      const event = parseInteractionEvent(input);
-      const previous = inFlight.get(event.interactionId) ?? Promise.resolve();
-      const current = previous.then(
-        () => dispatch(event),
-        () => dispatch(event),
-      );
-      inFlight.set(event.interactionId, current);
-      try {
-        return await current;
-      } finally {
-        if (inFlight.get(event.interactionId) === current) inFlight.delete(event.interactionId);
-      }
-    },
+        inFlight.set(event.interactionId, current);
+        try {
+          return await current;
+        } finally {
+          if (inFlight.get(event.interactionId) === current) inFlight.delete(event.interactionId);
+        }
+      }),
     validateCredentials: () => plugin.validateCredentials(settings, context),
     clearCaches: () => directory.clear(),
     async close() {
@@ -418,6 +429,8 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
       // Events under way finish first (their failures were already reported to their callers).
       await Promise.allSettled([...inFlight.values()]);
       await connection.close?.();
+      // A background listing of the agent pool ends now (the closed connection sends nothing more).
+      await directory.idle();
       budgets.releaseAll();
       directory.clear();
     },
@@ -428,11 +441,14 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
  * The registry a connector hands its plugin: each account budget the plugin asks for is acquired
  * once for this connector, and released when it closes, so budgets no open connector uses go.
  */
-function heldBudgets(registry: RateBudgetRegistry) {
+function heldBudgets(registry: RateBudgetRegistry, pluginId: string) {
   const held = new Map<string, RateBudget>();
+  let released = false;
   const view: RateBudgetRegistry = {
     forAccount: (key, budgetOptions) => view.acquire(key, budgetOptions),
     acquire(key, budgetOptions) {
+      // A budget joined after the connector released its own would never be released.
+      if (released) throw new ConnectionClosedError(`This ${pluginId} connector`, { pluginId });
       let budget = held.get(key);
       if (budget === undefined) {
         budget = registry.acquire(key, budgetOptions);
@@ -446,6 +462,7 @@ function heldBudgets(registry: RateBudgetRegistry) {
   return {
     registry: view,
     releaseAll() {
+      released = true;
       for (const key of held.keys()) registry.release(key);
       held.clear();
     },

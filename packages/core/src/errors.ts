@@ -212,3 +212,18 @@ export class InvalidResponseError extends CrmConnectError {
     super('invalid_response', message, { retryable: false, ...options });
   }
 }
+
+/**
+ * Thrown by a connector or a plugin connection used after `close()`: nothing was sent. Retryable,
+ * because the event is fine: a connector created for the tenant now can handle it.
+ */
+export class ConnectionClosedError extends CrmConnectError {
+  /** `what`: the closed thing, as a phrase ("This Zendesk connector", "zendesk: this connection to https://acme.zendesk.com"). */
+  constructor(what: string, options: Omit<CrmConnectErrorOptions, 'retryable'> = {}) {
+    super(
+      'connector_closed',
+      `${what} was closed; nothing was sent. Deliver the work to one created for the tenant now.`,
+      { ...options, retryable: true },
+    );
+  }
+}

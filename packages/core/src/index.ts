@@ -32,6 +32,7 @@ export {
   AuthorizationError,
   ConfigurationError,
   ConflictError,
+  ConnectionClosedError,
   CrmConnectError,
   type CrmConnectErrorOptions,
   CrmRejectedInputError,

@@ -171,6 +171,33 @@ describe('resolveActor: the legacy random rule', () => {
     }
   });
 
+  it('picks uniformly among the active members, inactive ones anywhere in the pool', () => {
+    const poolC: CrmUser = { id: 'pool-c', active: true };
+    const pool = [poolInactive, poolA, poolB, poolC, poolInactive, poolInactive];
+    // A seeded linear congruential generator: the same draws on every run.
+    let seed = 12_345;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const counts = new Map<string, number>();
+    const draws = 30_000;
+    for (let n = 0; n < draws; n += 1) {
+      const decision = resolveActor({ ...base, agentPool: pool, random });
+      const owner = decision.action === 'write' ? decision.owner?.id : undefined;
+      counts.set(String(owner), (counts.get(String(owner)) ?? 0) + 1);
+    }
+    const expected = draws / 3;
+    const chiSquare = [poolA, poolB, poolC].reduce(
+      (sum, user) => sum + ((counts.get(user.id) ?? 0) - expected) ** 2 / expected,
+      0,
+    );
+    // 13.8: chi-square with 2 degrees of freedom at p = 0.001. Reusing the first draw after it
+    // landed on an inactive member (favouring whoever follows one) scores in the thousands.
+    expect(chiSquare).toBeLessThan(13.8);
+    expect(counts.get('pool-inactive')).toBeUndefined();
+  });
+
   it('reports an empty pool instead of writing without an owner', () => {
     expect(resolveActor({ ...base, agentPool: [poolInactive], random: () => 0 })).toEqual({
       action: 'no-assignable-agent',

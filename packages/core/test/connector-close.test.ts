@@ -83,4 +83,62 @@ describe('connector.close()', () => {
       retryable: true,
     });
   });
+
+  it('a plugin that asks for a budget after the close is refused, so no budget is held for good', async () => {
+    const registry = createRateBudgetRegistry();
+    let lateJoin: (() => unknown) | undefined;
+    const lazy = definePlugin({
+      ...plugin,
+      connect(_settings, context) {
+        // A plugin that joins its organization's budget only once it has read who it is.
+        lateJoin = () => context.rateBudgets.forAccount('fake:late-org', { requestsPerInterval: 10 });
+        return plugin.connect({ ...plugin.settings.schema.parse({}) }, context);
+      },
+    });
+    const connector = createConnector({ plugin: lazy, settings: {}, rateBudgets: registry });
+    await connector.close();
+    expect(lateJoin).toThrow(expect.objectContaining({ code: 'connector_closed', retryable: true }));
+    expect(registry.size()).toBe(0);
+  });
+
+  it('waits for a background listing of the agent pool to end before it returns', async () => {
+    let finishListing: (users: CrmUser[]) => void = () => {};
+    let listings = 0;
+    const listed = definePlugin({
+      ...plugin,
+      connect(settings, context) {
+        const connection = plugin.connect(settings, context);
+        return {
+          ...connection,
+          listAssignableUsers: () => {
+            listings += 1;
+            if (listings === 1) return Promise.resolve([admin]);
+            return new Promise<CrmUser[]>((resolve) => {
+              finishListing = resolve;
+            });
+          },
+        };
+      },
+    });
+    const connector = createConnector({
+      plugin: listed,
+      settings: { defaultUser: false },
+      rateBudgets: createRateBudgetRegistry(),
+      agentCache: { ttlMs: 1 },
+    });
+    await connector.handle(chatStarted);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The pool has expired: this write is served the last pool while a new listing starts.
+    await connector.handle({ ...chatStarted, interactionId: 'i-2' });
+    expect(listings).toBe(2);
+    let closed = false;
+    const closing = connector.close().then(() => {
+      closed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closed).toBe(false);
+    finishListing([admin]);
+    await closing;
+    expect(closed).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
 import {
   type AuthProvider,
-  CrmConnectError,
+  ConnectionClosedError,
   createHttpClient,
   type HttpClient,
   type PluginContext,
@@ -53,11 +53,7 @@ export function createDynamicsApi(settings: DynamicsSettings, context: PluginCon
   let closed = false;
   const refuseWhenClosed = () => {
     if (!closed) return;
-    throw new CrmConnectError(
-      'connector_closed',
-      `dynamics: this connection to ${organizationUrl} was closed; nothing was sent. Use a connector created for the tenant now.`,
-      { pluginId, retryable: true },
-    );
+    throw new ConnectionClosedError(`dynamics: this connection to ${organizationUrl}`, { pluginId });
   };
   const timeoutMs = context.http.timeoutMs ?? 30_000;
   // Credentials for one request: it remembers the token it sent, so that a 401 replaces that token

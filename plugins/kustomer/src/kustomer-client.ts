@@ -1,7 +1,7 @@
 import {
   type AuthProvider,
   ConfigurationError,
-  CrmConnectError,
+  ConnectionClosedError,
   type CrmUser,
   cacheOnSuccess,
   createHttpClient,
@@ -96,11 +96,7 @@ export function createKustomerClient(settings: KustomerCredentials, context: Plu
   let closed = false;
   const refuseWhenClosed = () => {
     if (!closed) return;
-    throw new CrmConnectError(
-      'connector_closed',
-      `Kustomer: this connection to ${settings.apiBaseUrl} was closed; nothing was sent. Use a connector created for the tenant now.`,
-      { pluginId, retryable: true },
-    );
+    throw new ConnectionClosedError(`Kustomer: this connection to ${settings.apiBaseUrl}`, { pluginId });
   };
 
   async function resolve(): Promise<{ identity: KustomerIdentity; http: HttpClient }> {

@@ -1,7 +1,8 @@
 import {
   AuthenticationError,
   ConfigurationError,
-  CrmConnectError,
+  ConnectionClosedError,
+  type CrmConnectError,
   type CrmUser,
   type PluginContext,
 } from '@crm-connect/core';
@@ -92,10 +93,9 @@ export interface SessionPool extends SessionSource<AdminSession> {
 
 /** What a closed connection answers instead of sending anything. */
 export function connectionClosedError(orgId: string | undefined): CrmConnectError {
-  return new CrmConnectError(
-    'connector_closed',
-    `salesforce: this connection${orgId === undefined ? '' : ` to org ${orgId}`} was closed; nothing was sent. Use a connector created for the tenant now.`,
-    { pluginId, retryable: true },
+  return new ConnectionClosedError(
+    `salesforce: this connection${orgId === undefined ? '' : ` to org ${orgId}`}`,
+    { pluginId },
   );
 }
 

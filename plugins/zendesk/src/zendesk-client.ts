@@ -1,6 +1,6 @@
 import {
   ConfigurationError,
-  CrmConnectError,
+  ConnectionClosedError,
   createHttpClient,
   type FieldIssue,
   type HttpClient,
@@ -120,11 +120,7 @@ export function createZendeskAccount(
     baseUrl: client.baseUrl,
     async request(request) {
       if (closed) {
-        throw new CrmConnectError(
-          'connector_closed',
-          `zendesk: this connection to ${origin} was closed; nothing was sent. Use a connector created for the tenant now.`,
-          { pluginId, retryable: true },
-        );
+        throw new ConnectionClosedError(`zendesk: this connection to ${origin}`, { pluginId });
       }
       return client.request(request);
     },

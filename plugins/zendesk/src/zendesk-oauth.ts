@@ -1,6 +1,6 @@
 import {
   type AuthProvider,
-  CrmConnectError,
+  ConnectionClosedError,
   type HttpClient,
   InvalidResponseError,
   type Redactor,
@@ -115,11 +115,9 @@ export function createOAuthTokenSource(options: OAuthTokenSourceOptions): OAuthT
   function token(): Promise<OAuthToken> {
     if (closed) {
       return Promise.reject(
-        new CrmConnectError(
-          'connector_closed',
-          'zendesk: this connection was closed, so it fetches no OAuth token. Use a connector created for the tenant now.',
-          { pluginId, retryable: true },
-        ),
+        new ConnectionClosedError('zendesk: this connection (it fetches no OAuth token once closed)', {
+          pluginId,
+        }),
       );
     }
     if (cached !== undefined && (cached.refreshAt === undefined || now() < cached.refreshAt)) {

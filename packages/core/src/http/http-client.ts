@@ -6,6 +6,7 @@ import { DelegateBackoff, decorrelatedJitterGenerator, handleWhen, retry } from 
 import { type CrmConnectError, InvalidInputError, isCrmConnectError, TransportError } from '../errors.js';
 import { type Logger, silentLogger } from '../logging.js';
 import type { Redactor } from '../redaction.js';
+import { createRequestTelemetry } from '../telemetry/request-telemetry.js';
 import { defaultErrorFor, type ErrorResponse } from './error-mapping.js';
 import type { RateBudget } from './rate-budget.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -78,6 +79,11 @@ export interface RequestOptions {
   headers?: Readonly<Record<string, string>> | undefined;
   /** What the call does, for logs and error messages ("create ticket"). */
   operation: string;
+  /**
+   * The path as a route template (`/api/v2/tickets/{id}.json`), for traces and metrics. Default:
+   * worked out from the path (segments with digits, `@` or escapes become `{id}`; no query).
+   */
+  route?: string | undefined;
   /** A key that makes this write safe to repeat: sent in `idempotencyHeader` and allows retries of a POST/PATCH. */
   idempotencyKey?: string | undefined;
   /**
@@ -129,6 +135,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
   const timeoutMs = options.timeoutMs ?? 30_000;
   const baseOrigin = new URL(options.baseUrl).origin;
+  const telemetry = createRequestTelemetry(options.pluginId, options.baseUrl);
   const instance: AxiosInstance = axios.create({
     baseURL: options.baseUrl,
     timeout: timeoutMs,
@@ -162,6 +169,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   retryPolicy.onRetry(({ delay, attempt: retryNumber, ...reason }) => {
     const error = 'error' in reason ? reason.error : undefined;
     if (!isCrmConnectError(error)) return;
+    telemetry.retried(error.code);
     logger.log('warn', 'crm request retried', {
       requestId: error.requestId,
       plugin: options.pluginId,
@@ -192,6 +200,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       request.idempotencyKey !== undefined || (request.idempotent ?? idempotentMethods.has(request.method));
     let attempts = 0;
     let refreshed = false;
+    /** When the attempt about to be sent asked for the budget, and why the previous one failed. */
+    let queuedAt = 0;
+    let retryReason: string | undefined;
 
     const sendOnce = async (): Promise<AxiosResponse> => {
       attempts += 1;
@@ -208,6 +219,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       if (options.requestIdHeader !== undefined) headers[options.requestIdHeader] = requestId;
       const started = performance.now();
+      const measured = telemetry.startAttempt({
+        method: request.method,
+        path: request.path,
+        route: request.route,
+        operation: request.operation,
+        attempt: attempts,
+        budgetWaitMs: started - queuedAt,
+        retryReason,
+      });
       const deadline = startDeadline(timeoutMs);
       try {
         const response = await instance.request({
@@ -229,28 +249,50 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             attempt: attempts,
             ms: Math.round(performance.now() - started),
           });
+        measured.end({ status: response.status });
         return response;
       } catch (error) {
-        throw transportErrorOf(error, request, requestId);
+        const failure = transportErrorOf(error, request, requestId);
+        measured.end({ errorCode: failure.code, errorMessage: failure.message });
+        throw failure;
       } finally {
         deadline.clear();
       }
     };
 
+    const scheduled = () => {
+      queuedAt = performance.now();
+      return options.budget.schedule(sendOnce);
+    };
+
     const attempt = async (): Promise<HttpResponse<TData>> => {
-      let response = await options.budget.schedule(sendOnce);
+      try {
+        return await attemptOnce();
+      } catch (error) {
+        retryReason = isCrmConnectError(error) ? error.code : 'error';
+        throw error;
+      }
+    };
+
+    const attemptOnce = async (): Promise<HttpResponse<TData>> => {
+      let response = await scheduled();
       if (response.status === 401 && auth.refresh !== undefined && !refreshed) {
         refreshed = true;
         let renewed: boolean;
         try {
           renewed = await auth.refresh();
         } catch (error) {
+          telemetry.tokenRefreshed('failure');
           // The token endpoint failed for a passing reason: the retry must try the refresh again,
           // not resend the stale token and call its 401 a refusal.
           refreshed = false;
           throw error;
         }
-        if (renewed) response = await options.budget.schedule(sendOnce);
+        telemetry.tokenRefreshed(renewed ? 'success' : 'failure');
+        if (renewed) {
+          retryReason = 'unauthorized';
+          response = await scheduled();
+        }
       }
       if (
         (response.status >= 200 && response.status < 300) ||
@@ -319,6 +361,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       redact: options.redactor.redact,
     };
     const error = options.mapError?.(errorResponse) ?? defaultErrorFor(errorResponse);
+    if (error.code === 'rate_limited') telemetry.rateLimited(error.retryAfterMs);
     if (error.retryAfterMs !== undefined && error.code === 'rate_limited') {
       // A 429 speaks for the whole account: hold every caller sharing this budget, not just this one.
       options.budget.holdFor(error.retryAfterMs);

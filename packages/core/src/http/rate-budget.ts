@@ -58,6 +58,8 @@ function createRateBudget(key: string, options: RateBudgetOptions): RateBudget {
       holdUntil = until;
       queue.pause();
       if (holdTimer !== undefined) clearTimeout(holdTimer);
+      // Not unref'd: while it runs, requests may wait on the paused queue with nothing else to
+      // keep the process alive, and a script awaiting them would exit with their work undone.
       holdTimer = setTimeout(() => {
         holdTimer = undefined;
         queue.start();

@@ -3,7 +3,8 @@ import {
   AuthorizationError,
   bodyExcerpt,
   ConfigurationError,
-  CrmConnectError,
+  ConnectionClosedError,
+  type CrmConnectError,
   CrmRejectedInputError,
   createHttpClient,
   createRedactingLogger,
@@ -263,11 +264,7 @@ export function createSunshineClient(options: SunshineClientOptions): SunshineCl
     idempotent: boolean,
   ): Promise<SwitchboardActionResult> {
     if (closed) {
-      throw new CrmConnectError(
-        'connector_closed',
-        `This Sunshine Conversations client of ${origin} was closed; nothing was sent. Use a client created for the tenant now.`,
-        { pluginId, retryable: true },
-      );
+      throw new ConnectionClosedError(`This Sunshine Conversations client of ${origin}`, { pluginId });
     }
     const id = parseInput(idSchema, conversationId, 'conversation id', pluginId);
     const response = await http.request<SwitchboardActionResponse>({
