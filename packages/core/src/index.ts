@@ -152,6 +152,13 @@ export {
   type SettingsDefinition,
 } from './settings/settings-definition.js';
 export { partLabel, partLabelSeparator, type SplitTextOptions, splitText } from './split-text.js';
+export {
+  countTokenRequest,
+  type Instruments,
+  instrumentationScope,
+  instruments,
+} from './telemetry/instruments.js';
+export { routeTemplate } from './telemetry/route-template.js';
 export { type TextUnit, textLength } from './text-units.js';
 export { endNote, ticketDescription, ticketSubject } from './ticket-text.js';
 export type { CrmUser } from './users.js';

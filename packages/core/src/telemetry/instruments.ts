@@ -83,3 +83,11 @@ function create(provider: MeterProvider): Instruments {
     }),
   };
 }
+
+/**
+ * Counts one access-token request a plugin made outside the HTTP layer's 401 refresh (msal's
+ * client-credentials grant, a refresh-token grant): `crm_connect.token.refreshes`.
+ */
+export function countTokenRequest(pluginId: string, outcome: 'success' | 'failure'): void {
+  instruments().tokenRefreshes.add(1, { 'crm_connect.plugin': pluginId, 'crm_connect.outcome': outcome });
+}
