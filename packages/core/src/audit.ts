@@ -27,7 +27,9 @@ export type AuditReason =
   | 'nothing-to-write'
   | 'already-linked'
   /** The note was already on the record (found in the store, or on the CRM after an uncertain write). */
-  | 'already-written';
+  | 'already-written'
+  /** An assignment that happened before the one the record's owner comes from, delivered late: not applied. */
+  | 'superseded-assignment';
 
 /** One structured event per CRM write (or deliberate non-write). */
 export interface AuditEvent {

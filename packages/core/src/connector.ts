@@ -222,7 +222,14 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
       reason = 'default-user';
       result = await write(owner, performer, reason);
     }
-    await links.set(plugin.id, event.interactionId, { ticket: result.ticket, createdHere: result.created });
+    await links.set(plugin.id, event.interactionId, {
+      ticket: result.ticket,
+      createdHere: result.created,
+      // Only an agent's ownership is guarded against late assignments: a record the default user
+      // (or a random agent) holds takes any assignment. The owner of a record found existing was
+      // set by an event this store never saw.
+      ownerSetAt: result.created && reason === 'identified-agent' ? Date.parse(event.occurredAt) : undefined,
+    });
     // An existing record keeps its owner: the audit names the one the plugin reports, or none.
     const actualOwner = result.created ? (result.owner ?? owner) : result.owner;
     return emit({
@@ -287,12 +294,26 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
       return openRecord({ ...event, type: 'chat.started' });
     }
     const { ticket } = link;
+    const occurredAt = Date.parse(event.occurredAt);
+    if (link.ownerSetAt !== undefined && occurredAt < link.ownerSetAt) {
+      // Delivered late: a later assignment (or the opening) already decided the owner.
+      return emit({
+        ...base,
+        recordId: ticket.id,
+        owner: summary(decision.owner),
+        reason: 'superseded-assignment',
+        agentStatus: decision.agentStatus,
+        attempts: 0,
+        outcome: 'skipped',
+      });
+    }
     const result = await connection.changeOwner({
       interactionId: event.interactionId,
       ticket,
       owner: decision.owner,
       performer: decision.performer,
     });
+    await links.set(plugin.id, event.interactionId, { ...link, ownerSetAt: occurredAt });
     return emit({
       ...base,
       recordId: ticket.id,

@@ -27,6 +27,7 @@ export {
 export { cacheOnSuccess } from './cache-on-success.js';
 export { clipText } from './clip-text.js';
 export { type Connector, type ConnectorOptions, createConnector, idempotencyKey } from './connector.js';
+export { type CreateOnceOptions, type CreateOnceResult, createOnce } from './create-once.js';
 export {
   AuthenticationError,
   AuthorizationError,

@@ -28,6 +28,14 @@ export interface RecordLink {
    * with this one), so a note's absence here proves nothing.
    */
   createdHere: boolean;
+  /**
+   * When the agent who owns the record now was given it: the `occurredAt` (ms since the epoch) of
+   * the assignment applied last, or of the opening event of a record created here for an
+   * identified agent. An assignment that happened before it arrived late and must not take the
+   * record back. Absent while the default user (or a random agent) owns it, and for a record found
+   * on the CRM, whose owner's history this store does not know.
+   */
+  ownerSetAt?: number | undefined;
 }
 
 /**

@@ -171,6 +171,50 @@ describe('connector: delivery order and redelivery', () => {
     expect(audit.owner).toBeUndefined();
   });
 
+  it('an assignment delivered after a later one does not take the record back', async () => {
+    const crm = fakeCrm();
+    const { connector, audit } = connectorOver(crm);
+    const other: CrmUser = { id: 'agent', email: 'alex@acme.test', active: true };
+    await connector.handle(chatStarted);
+    // Alex at 10:05, then the admin (also an agent of the platform) at 10:09; delivered the other way round.
+    const toAdmin = {
+      ...assigned,
+      occurredAt: '2026-12-01T10:09:00Z',
+      agent: { id: 'p-ada', emails: [admin.email] },
+    };
+    const toAlex = { ...assigned, occurredAt: '2026-12-01T10:05:00Z' };
+    await connector.handle(toAdmin);
+    await expect(connector.handle(toAlex)).resolves.toMatchObject({
+      outcome: 'skipped',
+      reason: 'superseded-assignment',
+    });
+    expect(crm.records.get('i-1')?.owner).toBe(admin.id);
+    // A later assignment still applies.
+    await connector.handle({ ...toAlex, occurredAt: '2026-12-01T10:12:00Z' });
+    expect(crm.records.get('i-1')?.owner).toBe(other.id);
+    expect(audit.events().filter((event) => event.reason === 'superseded-assignment')).toHaveLength(1);
+  });
+
+  it('a record opened for the default user takes an assignment that happened before the opening', async () => {
+    const crm = fakeCrm();
+    const { connector } = connectorOver(crm);
+    await connector.handle({ ...chatStarted, occurredAt: '2026-12-01T10:10:00Z' });
+    await connector.handle({ ...assigned, occurredAt: '2026-12-01T10:09:59Z' });
+    expect(crm.records.get('i-1')?.owner).toBe(agent.id);
+  });
+
+  it('an assignment older than the agent the chat opened with is not applied', async () => {
+    const crm = fakeCrm();
+    const { connector } = connectorOver(crm);
+    await connector.handle({ ...chatStarted, occurredAt: '2026-12-01T10:10:00Z', agent: assigned.agent });
+    await connector.handle({
+      ...assigned,
+      occurredAt: '2026-12-01T10:01:00Z',
+      agent: { id: 'p-ada', emails: [admin.email] },
+    });
+    expect(crm.records.get('i-1')?.owner).toBe(agent.id);
+  });
+
   it('a note redelivered to the same worker is not written again, and costs no call', async () => {
     const crm = fakeCrm();
     const { connector } = connectorOver(crm);

@@ -24,6 +24,7 @@ const recordLinkSchema = z.object({
     url: z.string().optional(),
   }),
   createdHere: z.boolean(),
+  ownerSetAt: z.number().optional(),
 });
 
 const noteStateSchema = z.discriminatedUnion('status', [
