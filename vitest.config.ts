@@ -1,13 +1,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { sandboxCertificate } from './packages/sandbox/src/sandbox-certificate.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-// The Dynamics sandbox serves https (msal-node accepts only https authorities) with a committed
+// The Dynamics sandbox serves https (msal-node accepts only https authorities) with a generated
 // loopback-only certificate. Node reads NODE_EXTRA_CA_CERTS once, at start-up, so it is set here,
 // in the main process, before the test workers are forked and inherit it. Tests reach no other host.
-process.env.NODE_EXTRA_CA_CERTS = `${root}packages/sandbox/certs/sandbox-cert.pem`;
+process.env.NODE_EXTRA_CA_CERTS = sandboxCertificate().certificatePath;
 
 // Tests run against each workspace package's TypeScript sources, so no build is needed
 // before `vitest`; published consumers get the compiled `dist` through the exports map.

@@ -1,14 +1,64 @@
 import { type CrmConnectError, isCrmConnectError } from '@crm-connect/core';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 
-/** A command-line mistake: one line saying what is wrong, one saying what to do. */
-export class UsageError extends Error {
+/** The stable codes of the CLI's own errors (the CRM's come from `@crm-connect/core`). */
+export type CliErrorCode =
+  | 'usage_invalid'
+  | 'unknown_command'
+  | 'unknown_option'
+  | 'sandbox_not_installed'
+  | 'timed_out'
+  | 'no_callback';
+
+/** A failure the CLI itself reports: a stable code, one line saying what is wrong, one saying what to do. */
+export class CliError extends Error {
   constructor(
+    readonly code: CliErrorCode,
     message: string,
     readonly hint: string,
+    readonly exitCode: ExitCode,
   ) {
     super(message);
-    this.name = 'UsageError';
+    this.name = new.target.name;
+  }
+}
+
+/** Thrown when the command line or the settings are wrong: fix them and run again (exit 2). */
+export class UsageError extends CliError {
+  constructor(
+    message: string,
+    hint: string,
+    code: 'usage_invalid' | 'unknown_command' | 'unknown_option' = 'usage_invalid',
+  ) {
+    super(code, message, hint, exitCodes.usage);
+  }
+}
+
+/** Thrown when `demo` or `sandbox` runs without the optional sandbox packages installed (exit 2). */
+export class SandboxNotInstalledError extends CliError {
+  constructor(command: string, missing: string) {
+    super(
+      'sandbox_not_installed',
+      `crm-connect ${command} needs ${missing}, which is not installed (validate and salesforce do not).`,
+      'Install @crm-connect/sandbox-crms and @crm-connect/sandbox next to the CLI, or run it from a checkout of the crm-connect repository: pnpm install, then pnpm demo.',
+      exitCodes.usage,
+    );
+  }
+}
+
+/** Thrown when `--timeout` passes before the CRM answered (exit 3). */
+export class DeadlineError extends CliError {
+  constructor(
+    message: string,
+    /** HTTP attempts made (the last one possibly still waiting) when the deadline passed. */
+    readonly attempts: number,
+  ) {
+    super(
+      'timed_out',
+      message,
+      'Check the URL and your network, or allow longer with --timeout.',
+      exitCodes.unavailable,
+    );
   }
 }
 
@@ -30,17 +80,60 @@ export function exitCodeOf(error: CrmConnectError): ExitCode {
   return exitCodes.failed;
 }
 
-/** Renders any error as "✖ what" + "  hint: how", and picks the exit code. */
-export function describeError(error: unknown): { text: string; code: ExitCode } {
-  if (error instanceof UsageError)
-    return { text: `✖ ${error.message}\n  hint: ${error.hint}\n`, code: exitCodes.usage };
+/** An error as `--json` prints it: the fields docs/cli.md documents. */
+export interface ErrorDocument {
+  code: string;
+  message: string;
+  hint: string;
+  retryable: boolean;
+  /** HTTP attempts made before giving up, when the CRM was asked. */
+  attempts?: number | undefined;
+  /** The settings fields that are wrong (`configuration_invalid`). */
+  issues?: readonly { path: string; message: string }[] | undefined;
+}
+
+/** Any error as the text and the JSON the CLI prints, with its exit code. */
+export function describeError(error: unknown): { text: string; code: ExitCode; document: ErrorDocument } {
+  if (error instanceof CliError) {
+    const attempts = error instanceof DeadlineError ? error.attempts : undefined;
+    return {
+      text: `✖ ${error.message}\n  hint: ${error.hint}\n`,
+      code: error.exitCode,
+      document: {
+        code: error.code,
+        message: error.message,
+        hint: error.hint,
+        retryable: error.exitCode === exitCodes.unavailable,
+        attempts,
+      },
+    };
+  }
   if (isCrmConnectError(error)) {
     const hint = hints[error.code] ?? 'See the message above.';
-    return { text: `✖ ${error.message}\n  hint: ${hint}\n`, code: exitCodeOf(error) };
+    // A retried failure says how hard it was tried, so "unreachable" is not mistaken for "not tried".
+    const gaveUp =
+      error.retryable && error.attempts !== undefined && error.attempts > 1
+        ? ` (gave up after ${error.attempts} attempts)`
+        : '';
+    const issues = 'issues' in error ? (error.issues as ErrorDocument['issues']) : undefined;
+    return {
+      text: `✖ ${error.message}${gaveUp}\n  hint: ${hint}\n`,
+      code: exitCodeOf(error),
+      document: {
+        code: error.code,
+        message: error.message,
+        hint,
+        retryable: error.retryable,
+        attempts: error.attempts,
+        issues: issues !== undefined && issues.length > 0 ? issues : undefined,
+      },
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
+  const hint = 'run again with --verbose and report the output.';
   return {
-    text: `✖ Unexpected failure: ${message}\n  hint: run again with --verbose and report the output.\n`,
+    text: `✖ Unexpected failure: ${message}\n  hint: ${hint}\n`,
     code: exitCodes.failed,
+    document: { code: 'internal_error', message: `Unexpected failure: ${message}`, hint, retryable: false },
   };
 }

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CrmConnectError, isCrmConnectError } from '@crm-connect/core';
-import type { AdminConnectionKey, SalesforceTokenStore, StoredAdminToken } from '@crm-connect/salesforce';
+import {
+  type AdminConnectionKey,
+  type SalesforceTokenStore,
+  type StoredAdminToken,
+  sameAdminToken,
+} from '@crm-connect/salesforce';
 import lockfile from 'proper-lockfile';
 
 /**
@@ -104,6 +109,16 @@ export function createFileTokenStore(path: string): SalesforceTokenStore {
       await change((tokens) => {
         delete tokens[keyOf(key)];
       });
+    },
+    async compareAndSet(key, expected, next) {
+      let replaced = false;
+      await change((tokens) => {
+        const current = tokens[keyOf(key)];
+        if (current === undefined || !sameAdminToken(current, expected)) return;
+        tokens[keyOf(key)] = next;
+        replaced = true;
+      });
+      return replaced;
     },
   };
 }

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
   stdout(text: string): void;
@@ -7,6 +9,13 @@ export interface CliIo {
   readStdin(): Promise<string>;
   /** Resolves when the user interrupts (Ctrl-C); commands that run until stopped await it. */
   interrupted(): Promise<void>;
+  /**
+   * Runs the same command line again in a new Node process whose environment adds `env`, on the
+   * same standard streams, and resolves to its exit code: the only way to trust a certificate
+   * after start-up, since Node reads NODE_EXTRA_CA_CERTS only then. Absent where the command
+   * cannot restart its process (tests): the command then carries on in place.
+   */
+  restart?(env: Readonly<Record<string, string>>): Promise<number>;
 }
 
 export function processIo(): CliIo {
@@ -24,6 +33,25 @@ export function processIo(): CliIo {
       new Promise((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
+      }),
+    restart: (env) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+          stdio: 'inherit',
+          env: { ...process.env, ...env },
+        });
+        // Ctrl-C reaches the child from the terminal itself (one process group): sent again, it
+        // would cut the child's clean-up short. This process waits for the child either way.
+        const wait = () => {};
+        const forward = () => child.kill('SIGTERM');
+        process.on('SIGINT', wait);
+        process.on('SIGTERM', forward);
+        child.once('error', reject);
+        child.once('exit', (code, signal) => {
+          process.off('SIGINT', wait);
+          process.off('SIGTERM', forward);
+          resolve(code ?? (signal === null ? 1 : 128));
+        });
       }),
   };
 }

@@ -28,6 +28,16 @@ export async function readSettings(
   sources: SettingsSources,
   io: CliIo,
 ): Promise<{ raw: Record<string, unknown>; secrets: string[] }> {
+  const raw = await readPlainSettings(plugin, sources);
+  const secrets = await readSecretSettings(plugin, sources, io);
+  return { raw: { ...raw, ...secrets.values }, secrets: secrets.secrets };
+}
+
+/** The settings that are not secrets: the config file, then the `--set` flags. */
+export async function readPlainSettings(
+  plugin: CrmPlugin,
+  sources: SettingsSources,
+): Promise<Record<string, unknown>> {
   const shape = plugin.settings.schema.shape as Record<string, z.ZodType>;
   const secretFields = new Set<string>(plugin.settings.secretFields);
   const raw: Record<string, unknown> = {};
@@ -61,7 +71,17 @@ export async function readSettings(
     }
     raw[field] = typed(shape[field] as z.ZodType, value);
   }
+  return raw;
+}
 
+/** The secret settings, from standard input (`--secrets-stdin`) or the environment, and their values for the redactor. */
+async function readSecretSettings(
+  plugin: CrmPlugin,
+  sources: SettingsSources,
+  io: CliIo,
+): Promise<{ values: Record<string, string>; secrets: string[] }> {
+  const secretFields = new Set<string>(plugin.settings.secretFields);
+  const values: Record<string, string> = {};
   const secrets: string[] = [];
   const piped = sources.secretsFromStdin
     ? parseSecretLines(await io.readStdin(), secretFields)
@@ -69,10 +89,10 @@ export async function readSettings(
   for (const field of secretFields) {
     const value = piped.get(field) ?? io.env[secretEnvName(field)];
     if (value === undefined || value === '') continue;
-    raw[field] = value;
+    values[field] = value;
     secrets.push(value);
   }
-  return { raw, secrets };
+  return { values, secrets };
 }
 
 async function readConfig(path: string): Promise<Record<string, unknown>> {

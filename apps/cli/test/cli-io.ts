@@ -1,7 +1,14 @@
 import type { CliIo } from '@crm-connect/cli';
 
 /** An in-memory terminal: what the CLI printed, and what it reads. */
-export function memoryIo(options: { env?: Record<string, string>; stdin?: string } = {}) {
+export function memoryIo(
+  options: {
+    env?: Record<string, string>;
+    stdin?: string;
+    /** Resolves when the test plays Ctrl-C; never by default. */
+    interrupt?: Promise<void>;
+  } = {},
+) {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -13,7 +20,7 @@ export function memoryIo(options: { env?: Record<string, string>; stdin?: string
     },
     env: options.env ?? {},
     readStdin: async () => options.stdin ?? '',
-    interrupted: () => new Promise(() => {}),
+    interrupted: () => options.interrupt ?? new Promise(() => {}),
   };
   return { io, out: () => stdout, err: () => stderr };
 }

@@ -48,6 +48,85 @@ async function waitFor(predicate: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
+/** Salesforce's side of a link: the code exchange, the identity and the admin's rights; returns what the exchange received. */
+function mockSalesforceSignIn(): () => Record<string, string> {
+  let exchange: Record<string, string> = {};
+  nock(origin)
+    .post('/services/oauth2/token', (body: Record<string, string>) => {
+      exchange = body;
+      return body.grant_type === 'authorization_code';
+    })
+    .reply(200, {
+      access_token: accessToken,
+      refresh_token: refreshToken,
+      instance_url: origin,
+      id: `${loginOrigin}/id/${orgId18}/${adminId}`,
+      token_type: 'Bearer',
+      issued_at: '1763719200000',
+      scope: 'id api refresh_token',
+      signature: 'c2lnbmF0dXJl',
+    });
+  nock(loginOrigin)
+    .get(`/id/${orgId18}/${adminId}`)
+    .matchHeader('authorization', `Bearer ${accessToken}`)
+    .reply(200, {
+      id: `${loginOrigin}/id/${orgId18}/${adminId}`,
+      user_id: adminId,
+      organization_id: orgId18,
+      username: 'ada.admin@acme.com',
+      display_name: 'Ada Admin',
+      email: 'ada.admin@acme.com',
+      active: true,
+      user_type: 'STANDARD',
+    });
+  // The admin's rights, read without writing anything.
+  nock(origin)
+    .get('/services/data/v62.0/query')
+    .query((query) => String(query.q).endsWith('FROM UserPermissionAccess'))
+    .matchHeader('authorization', `Bearer ${accessToken}`)
+    .reply(200, {
+      totalSize: 1,
+      done: true,
+      records: [
+        {
+          attributes: { type: 'UserPermissionAccess' },
+          PermissionsApiEnabled: true,
+          PermissionsModifyAllData: true,
+          PermissionsViewAllUsers: true,
+          PermissionsTransferAnyCase: true,
+        },
+      ],
+    });
+  return () => exchange;
+}
+
+/** The config file a link starts from. */
+async function salesforceConfig(folder: string): Promise<string> {
+  const config = join(folder, 'salesforce.json');
+  await writeFile(
+    config,
+    JSON.stringify({
+      orgId: '00Dxx0000001gPL',
+      loginUrl: origin,
+      clientId: '3MVG9rZjd7MXFdLhZ4yRk1Vq7Qb8uW3n2Jm5pS6tX0aC9eD1fG2hI3',
+      apiVersion: '62.0',
+    }),
+  );
+  return config;
+}
+
+/** Plays the admin at the browser: approves the authorize URL the CLI printed (on stdout, or stderr with --json). */
+async function approve(printed: () => string): Promise<{ status: number; body: string }> {
+  await waitFor(() => printed().includes('Waiting for Salesforce'));
+  const authorize = new URL(/https:\/\/\S+/.exec(printed())?.[0] ?? '');
+  const callback = new URL(
+    (authorize.searchParams.get('redirect_uri') ?? '').replace('localhost', '127.0.0.1'),
+  );
+  callback.searchParams.set('code', 'aPrxbOND3gL_2LbSR7rKPdmH4qQp1lS1gD9Uu9YBn3qGhuKbL7kqAOoS');
+  callback.searchParams.set('state', authorize.searchParams.get('state') ?? '');
+  return browserCallback(callback.toString());
+}
+
 describe('crm-connect salesforce link', () => {
   it('prints the authorize URL, takes the callback, stores the token owner-only and the connection in the config', async () => {
     const folder = await temporaryFolder('crm-connect-link-');
@@ -62,53 +141,7 @@ describe('crm-connect salesforce link', () => {
         apiVersion: '62.0',
       }),
     );
-    let exchange: Record<string, string> = {};
-    nock(origin)
-      .post('/services/oauth2/token', (body: Record<string, string>) => {
-        exchange = body;
-        return body.grant_type === 'authorization_code';
-      })
-      .reply(200, {
-        access_token: accessToken,
-        refresh_token: refreshToken,
-        instance_url: origin,
-        id: `${loginOrigin}/id/${orgId18}/${adminId}`,
-        token_type: 'Bearer',
-        issued_at: '1763719200000',
-        scope: 'id api refresh_token',
-        signature: 'c2lnbmF0dXJl',
-      });
-    nock(loginOrigin)
-      .get(`/id/${orgId18}/${adminId}`)
-      .matchHeader('authorization', `Bearer ${accessToken}`)
-      .reply(200, {
-        id: `${loginOrigin}/id/${orgId18}/${adminId}`,
-        user_id: adminId,
-        organization_id: orgId18,
-        username: 'ada.admin@acme.com',
-        display_name: 'Ada Admin',
-        email: 'ada.admin@acme.com',
-        active: true,
-        user_type: 'STANDARD',
-      });
-    // The admin's rights, read without writing anything.
-    nock(origin)
-      .get('/services/data/v62.0/query')
-      .query((query) => String(query.q).endsWith('FROM UserPermissionAccess'))
-      .matchHeader('authorization', `Bearer ${accessToken}`)
-      .reply(200, {
-        totalSize: 1,
-        done: true,
-        records: [
-          {
-            attributes: { type: 'UserPermissionAccess' },
-            PermissionsApiEnabled: true,
-            PermissionsModifyAllData: true,
-            PermissionsViewAllUsers: true,
-            PermissionsTransferAnyCase: true,
-          },
-        ],
-      });
+    const exchanged = mockSalesforceSignIn();
 
     const terminal = memoryIo({ env: { CRM_CONNECT_CLIENT_SECRET: clientSecret } });
     const linking = run(
@@ -127,6 +160,7 @@ describe('crm-connect salesforce link', () => {
 
     expect(await linking).toBe(exitCodes.ok);
     expect(answer).toMatchObject({ status: 200 });
+    const exchange = exchanged();
     expect(exchange).toMatchObject({ grant_type: 'authorization_code', redirect_uri: redirect });
     // jsforce sends base64url of 128 random bytes (171 characters).
     expect(exchange.code_verifier).toMatch(/^[\w-]{43,}$/);
@@ -172,5 +206,80 @@ describe('crm-connect salesforce link', () => {
     expect(answer.status).toBe(400);
     expect(terminal.err()).toMatch(/^✖ /);
     expect(JSON.parse(await readFile(config, 'utf8')).adminConnections).toBeUndefined();
+  });
+
+  it('--json: one document with the connection, the URL and the waiting on stderr, no secret anywhere', async () => {
+    const folder = await temporaryFolder('crm-connect-link-');
+    const config = await salesforceConfig(folder);
+    const tokens = join(folder, 'tokens.json');
+    mockSalesforceSignIn();
+    const terminal = memoryIo({ env: { CRM_CONNECT_CLIENT_SECRET: clientSecret } });
+    const linking = run(
+      ['salesforce', 'link', '--config', config, '--port', '0', '--token-store', tokens, '--json'],
+      terminal.io,
+    );
+    expect((await approve(terminal.err)).status).toBe(200);
+    expect(await linking).toBe(exitCodes.ok);
+
+    const document = JSON.parse(terminal.out());
+    expect(document).toEqual({
+      command: 'salesforce link',
+      ok: true,
+      exitCode: 0,
+      config,
+      connection: {
+        userId: adminId,
+        username: 'ada.admin@acme.com',
+        name: 'Ada Admin',
+        email: 'ada.admin@acme.com',
+        orgId: '00Dxx0000001gPL',
+        instanceUrl: origin,
+        status: 'active',
+        linkedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
+      defaultUserCheckbox: { enabled: true },
+      warnings: [expect.stringContaining("looks like a person's own account")],
+    });
+    const printed = terminal.out() + terminal.err();
+    for (const secret of [clientSecret, refreshToken, accessToken]) expect(printed).not.toContain(secret);
+  });
+
+  it('--json: a refusal is a JSON error document', async () => {
+    const folder = await temporaryFolder('crm-connect-link-');
+    const config = await salesforceConfig(folder);
+    const terminal = memoryIo({ env: { CRM_CONNECT_CLIENT_SECRET: clientSecret } });
+    const linking = run(
+      [
+        'salesforce',
+        'link',
+        '--config',
+        config,
+        '--port',
+        '0',
+        '--token-store',
+        join(folder, 't.json'),
+        '--json',
+      ],
+      terminal.io,
+    );
+    await waitFor(() => terminal.err().includes('Waiting for Salesforce'));
+    const authorize = new URL(/https:\/\/\S+/.exec(terminal.err())?.[0] ?? '');
+    const callback = new URL(
+      (authorize.searchParams.get('redirect_uri') ?? '').replace('localhost', '127.0.0.1'),
+    );
+    callback.searchParams.set('error', 'access_denied');
+    callback.searchParams.set('state', authorize.searchParams.get('state') ?? '');
+    await browserCallback(callback.toString());
+    const code = await linking;
+    const document = JSON.parse(terminal.out());
+    expect(document).toMatchObject({
+      command: 'salesforce link',
+      ok: false,
+      exitCode: code,
+      config,
+      error: { code: expect.any(String), message: expect.any(String), hint: expect.any(String) },
+    });
+    expect(code).not.toBe(exitCodes.ok);
+    expect(terminal.out() + terminal.err()).not.toContain(clientSecret);
   });
 });

@@ -115,13 +115,104 @@ describe('crm-connect validate', () => {
     expect(terminal.err()).toContain('subdomain');
   });
 
-  it('an unreachable CRM exits 3', async () => {
+  it('an unreachable CRM exits 3, having said each retry and how many attempts were made', async () => {
     nock(origin)
       .get('/api/v2/users/me')
       .times(2)
       .replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
     const terminal = memoryIo({ env: { CRM_CONNECT_API_TOKEN: token } });
     expect(await run(zendeskArgs, terminal.io)).toBe(exitCodes.unavailable);
+    expect(terminal.err()).toMatch(
+      /^… zendesk: check the credentials failed before an answer .+; attempt 2 in /,
+    );
+    expect(terminal.err()).toContain('(gave up after 2 attempts)');
+  });
+});
+
+describe('crm-connect validate --json', () => {
+  it('valid credentials: one document with the default user and the warnings, nothing else on stdout', async () => {
+    nock(origin).get('/api/v2/users/me').matchHeader('authorization', basic).reply(200, { user: admin });
+    const terminal = memoryIo({ env: { CRM_CONNECT_API_TOKEN: token } });
+    expect(await run([...zendeskArgs, '--json'], terminal.io)).toBe(exitCodes.ok);
+    expect(JSON.parse(terminal.out())).toEqual({
+      command: 'validate',
+      ok: true,
+      exitCode: 0,
+      crm: 'zendesk',
+      defaultUser: { id: '7001', name: 'Ada Admin', email: 'admin@acme.test', role: 'admin' },
+      warnings: [expect.stringContaining('2027-04-30')],
+    });
+    expect(terminal.err()).toBe('');
+    expect(terminal.out()).not.toContain(token);
+  });
+
+  it('refused credentials: an error document with its code and hint, exit 1, the secret never shown', async () => {
+    // A CRM that echoes the credential back in its error: the document must not carry it.
+    nock(origin)
+      .get('/api/v2/users/me')
+      .reply(401, { error: `Couldn't authenticate you with token ${token}` });
+    const terminal = memoryIo({ env: { CRM_CONNECT_API_TOKEN: token } });
+    expect(await run([...zendeskArgs, '--json'], terminal.io)).toBe(exitCodes.failed);
+    const document = JSON.parse(terminal.out());
+    expect(document).toMatchObject({
+      command: 'validate',
+      ok: false,
+      exitCode: 1,
+      crm: 'zendesk',
+      error: {
+        code: 'authentication_failed',
+        retryable: false,
+        hint: expect.stringContaining('credentials'),
+      },
+    });
+    expect(terminal.out() + terminal.err()).not.toContain(token);
+    expect(terminal.out() + terminal.err()).not.toContain(
+      Buffer.from(`admin@acme.test/token:${token}`).toString('base64'),
+    );
+  });
+
+  it('bad settings: configuration_invalid with the fields named, exit 2', async () => {
+    const terminal = memoryIo({ env: { CRM_CONNECT_API_TOKEN: token } });
+    const code = await run(
+      [
+        'validate',
+        'zendesk',
+        '--set',
+        'subdomain=not a subdomain!',
+        '--set',
+        'email=admin@acme.test',
+        '--json',
+      ],
+      terminal.io,
+    );
+    expect(code).toBe(exitCodes.usage);
+    const document = JSON.parse(terminal.out());
+    expect(document.error.code).toBe('configuration_invalid');
+    expect(document.error.issues).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'subdomain' })]),
+    );
+  });
+
+  it('a secret passed as a flag: a usage_invalid document that does not echo it', async () => {
+    const terminal = memoryIo();
+    expect(await run([...zendeskArgs, '--set', `apiToken=${token}`, '--json'], terminal.io)).toBe(
+      exitCodes.usage,
+    );
+    expect(JSON.parse(terminal.out())).toMatchObject({ ok: false, error: { code: 'usage_invalid' } });
+    expect(terminal.out()).not.toContain(token);
+  });
+
+  it('an unreachable CRM: transport_failed with the attempts made, exit 3', async () => {
+    nock(origin)
+      .get('/api/v2/users/me')
+      .times(2)
+      .replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    const terminal = memoryIo({ env: { CRM_CONNECT_API_TOKEN: token } });
+    expect(await run([...zendeskArgs, '--json'], terminal.io)).toBe(exitCodes.unavailable);
+    expect(JSON.parse(terminal.out())).toMatchObject({
+      exitCode: 3,
+      error: { code: 'transport_failed', retryable: true, attempts: 2 },
+    });
   });
 });
 

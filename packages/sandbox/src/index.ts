@@ -73,7 +73,14 @@ export {
   type SandboxOptions,
   sandboxOptionsSchema,
 } from './sandbox.js';
-export { sandboxCertificatePath, sandboxKeyPath, sandboxTls } from './sandbox-certificate.js';
+export {
+  defaultSandboxCertificateFolder,
+  type SandboxCertificateFiles,
+  sandboxCertificate,
+  sandboxCertificatePath,
+  sandboxKeyPath,
+  sandboxTls,
+} from './sandbox-certificate.js';
 export { createSandboxServer, type SandboxServer, serverOptionsSchema } from './sandbox-server.js';
 export {
   type SandboxSeed,

@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { sandboxCertificatePath } from '@crm-connect/sandbox';
+import { sandboxCertificate } from '@crm-connect/sandbox';
 import type { SandboxCrm } from '@crm-connect/sandbox-crms';
 import type { CellRequest } from './cell-worker.js';
 import type { FaultColumn } from './fault-columns.js';
@@ -67,7 +67,7 @@ interface CellProcess {
 function startCellProcess(options: MatrixOptions): CellProcess {
   const child = fork(new URL('./cell-worker.js', import.meta.url), {
     // The Dynamics sandbox serves https with the loopback certificate; Node reads this at start-up.
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: sandboxCertificatePath },
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: sandboxCertificate().certificatePath },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   let stderr = '';

@@ -1,12 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import type { SalesforceSettingsInput } from '@crm-connect/salesforce';
-import { describeError, UsageError } from '../cli-error.js';
+import { CliError, UsageError } from '../cli-error.js';
 import { commandContext } from '../context.js';
 import { type ExitCode, exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { printJson, reportFailure } from '../json-output.js';
+import { parseOptions } from '../parse-options.js';
 import { defaultTokenStorePath, salesforcePlugin } from '../plugins.js';
 import { readSettings } from '../settings-input.js';
 
@@ -29,26 +30,27 @@ Options:
   --timeout <seconds>   how long to wait for the callback (default 300)
   --login-hint <user>   prefill the Salesforce username
   --secrets-stdin       read clientSecret=… from standard input
+  --json                print one JSON document on standard output (the URL and waiting go to standard error)
+  --verbose             log every request (secrets redacted) to standard error
   -h, --help            show this help
 
 The connected app's secret comes from CRM_CONNECT_CLIENT_SECRET or standard input, never a flag.
+Remove a linked admin with \`crm-connect salesforce unlink\`.
 Exit codes: 0 linked, 1 refused by Salesforce, 2 wrong command or settings, 3 Salesforce unreachable or no callback in time.
 `;
 
 export async function salesforceLinkCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      config: { type: 'string' },
-      set: { type: 'string', multiple: true, default: [] },
-      port: { type: 'string', default: '8723' },
-      'token-store': { type: 'string' },
-      timeout: { type: 'string', default: '300' },
-      'login-hint': { type: 'string' },
-      'secrets-stdin': { type: 'boolean', default: false },
-      verbose: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const { values } = parseOptions('salesforce link', args, {
+    config: { type: 'string' },
+    set: { type: 'string', multiple: true, default: [] },
+    port: { type: 'string', default: '8723' },
+    'token-store': { type: 'string' },
+    timeout: { type: 'string', default: '300' },
+    'login-hint': { type: 'string' },
+    'secrets-stdin': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) {
     io.stdout(salesforceLinkHelp);
@@ -79,24 +81,37 @@ export async function salesforceLinkCommand(args: readonly string[], io: CliIo):
   const context = commandContext({ secrets, verbose: values.verbose });
   const settings = raw as SalesforceSettingsInput;
 
+  const json = values.json;
+  // With --json, standard output carries only the final document: what the admin must do goes to standard error.
+  const say = json ? io.stderr : io.stdout;
   const callbacks = await listenForCallback(port);
   try {
     const redirectUri = `http://localhost:${callbacks.port}/oauth/callback`;
     const start = plugin.admin.start(settings, { redirectUri, loginHint: values['login-hint'] });
-    io.stdout(
-      `Open this URL in a browser and sign in as the Salesforce admin to link:\n\n  ${start.url}\n\n`,
-    );
-    io.stdout(`Waiting for Salesforce to call back on ${redirectUri} (up to ${timeoutSeconds} s)…\n`);
+    say(`Open this URL in a browser and sign in as the Salesforce admin to link:\n\n  ${start.url}\n\n`);
+    say(`Waiting for Salesforce to call back on ${redirectUri} (up to ${timeoutSeconds} s)…\n`);
     const callback = await Promise.race([
       callbacks.next,
       sleep(timeoutSeconds * 1000).then(() => undefined),
       io.interrupted().then(() => undefined),
     ]);
+    const failure = {
+      json,
+      command: 'salesforce link',
+      redactor: context.redactor,
+      fields: { config: values.config },
+    };
     if (callback === undefined) {
-      io.stderr(
-        '✖ No callback from Salesforce arrived.\n  hint: check the Callback URL of the connected app and run again.\n',
+      return reportFailure(
+        io,
+        new CliError(
+          'no_callback',
+          'No callback from Salesforce arrived.',
+          'check the Callback URL of the connected app and run again.',
+          exitCodes.unavailable,
+        ),
+        failure,
       );
-      return exitCodes.unavailable;
     }
     try {
       const result = await plugin.admin.complete(settings, {
@@ -111,19 +126,40 @@ export async function salesforceLinkCommand(args: readonly string[], io: CliIo):
       for (const field of plugin.settings.secretFields) delete saved[field];
       await writeFile(values.config, `${JSON.stringify(saved, null, 2)}\n`);
       const connection = result.connection;
+      const box = result.form.checkboxes.defaultUser;
+      if (json) {
+        return printJson(
+          io,
+          {
+            command: 'salesforce link',
+            exitCode: exitCodes.ok,
+            config: values.config,
+            connection: {
+              userId: connection.userId,
+              username: connection.username,
+              name: connection.name,
+              email: connection.email,
+              orgId: connection.orgId,
+              instanceUrl: connection.instanceUrl,
+              status: connection.status,
+              linkedAt: connection.linkedAt,
+            },
+            defaultUserCheckbox: { enabled: box.enabled, reason: box.reason },
+            warnings: result.warnings,
+          },
+          context.redactor,
+        );
+      }
       io.stdout(
         `✔ Linked ${connection.username} (${connection.userId}) of org ${connection.orgId}: ${connection.status}.\n`,
       );
       io.stdout(`  Saved the connection to ${values.config}; the refresh token is in the token store.\n`);
       for (const warning of result.warnings) io.stdout(`⚠ ${warning}\n`);
-      const box = result.form.checkboxes.defaultUser;
       io.stdout(`  Default user checkbox: ${box.enabled ? 'enabled' : `disabled (${box.reason ?? ''})`}.\n`);
       return exitCodes.ok;
     } catch (error) {
       callback.answer(400, 'Linking failed: see the terminal for what went wrong.');
-      const { text, code } = describeError(error);
-      io.stderr(context.redactor.redact(text));
-      return code;
+      return reportFailure(io, error, failure);
     }
   } finally {
     await callbacks.close();

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { parseSettings } from '@crm-connect/core';
 import { UsageError } from '../cli-error.js';
 import { commandContext } from '../context.js';
 import { type ExitCode, exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { parseOptions } from '../parse-options.js';
 import { defaultTokenStorePath, salesforcePlugin } from '../plugins.js';
 import { readSettings } from '../settings-input.js';
 
@@ -27,16 +27,13 @@ Exit codes: 0 every admin usable, 1 an admin is not, 2 wrong command or no admin
 `;
 
 export async function salesforceStatusCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      config: { type: 'string' },
-      set: { type: 'string', multiple: true, default: [] },
-      'token-store': { type: 'string' },
-      'secrets-stdin': { type: 'boolean', default: false },
-      verbose: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const { values } = parseOptions('salesforce status', args, {
+    config: { type: 'string' },
+    set: { type: 'string', multiple: true, default: [] },
+    'token-store': { type: 'string' },
+    'secrets-stdin': { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) {
     io.stdout(salesforceStatusHelp);

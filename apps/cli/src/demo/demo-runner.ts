@@ -7,17 +7,16 @@ import {
   type InteractionEvent,
   isCrmConnectError,
 } from '@crm-connect/core';
-import {
-  type DemoStep,
-  demoSteps,
-  type ExpectedOwner,
-  type RunningSandboxCrm,
-} from '@crm-connect/sandbox-crms';
+import type { DemoStep, ExpectedOwner, RunningSandboxCrm } from '@crm-connect/sandbox-crms';
+import { loadSandboxCrms } from '../sandbox-modules.js';
 
 /** One line of a CRM's table. */
 export interface DemoRow {
   interaction: string;
+  /** The ids of the records the sandbox holds for the interaction, joined; `none` when there is none. */
   record: string;
+  /** The same ids, one per entry. */
+  records: string[];
   performer: string;
   owner: string;
   reason: string;
@@ -46,6 +45,7 @@ export async function runDemoPass(
   defaultUser: boolean,
   options: DemoRunOptions,
 ): Promise<DemoPassResult> {
+  const { demoSteps } = await loadSandboxCrms('demo');
   const audit = createMemoryAuditSink();
   const connectors = new Map<string, Connector>();
   const connectorFor = (step: DemoStep) => {
@@ -97,6 +97,7 @@ export async function runDemoPass(
     rows.push({
       interaction: step.label,
       record: stored.length === 0 ? 'none' : stored.map((record) => record.id).join(', '),
+      records: stored.map((record) => record.id),
       performer: ownerEvent === undefined ? '—' : nameOf(ownerEvent.performer),
       owner: stored[0]?.ownerId === undefined ? '—' : nameOf({ id: stored[0].ownerId, name: undefined }),
       reason: ownerEvent?.reason ?? last?.reason ?? '—',

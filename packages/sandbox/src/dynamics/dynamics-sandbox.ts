@@ -12,7 +12,8 @@ import { aadUnavailable, dataverseCodes, odataError } from './dynamics-wire.js';
  * The Dynamics 365 sandbox: a Microsoft Entra tenant's token endpoint and a Dataverse
  * environment's Web API v9.2 (the subset the Dynamics plugin uses) on one https server, since
  * msal-node accepts only https authorities. Its URL is both the plugin's organization URL and its
- * authority host; the client process must trust the sandbox certificate (`NODE_EXTRA_CA_CERTS`).
+ * authority host; the client process must trust the sandbox certificate (`NODE_EXTRA_CA_CERTS`,
+ * `sandboxCertificate()`).
  */
 
 export type DynamicsSandbox = Sandbox<DynamicsStore, DynamicsSeed>;
@@ -129,7 +130,7 @@ export function createDynamicsSandbox(input: DynamicsSandboxOptions = {}): Dynam
         });
       },
     },
-    // https only: msal-node refuses an http authority. The committed loopback certificate unless told otherwise.
+    // https only: msal-node refuses an http authority. The generated loopback certificate unless told otherwise.
     { ...sandboxOptions, tls: sandboxOptions.tls ?? sandboxTls() },
   );
 }
