@@ -1,4 +1,11 @@
-import type { InteractionEvent, RecordLinkStore } from '@crm-connect/core';
+import {
+  createConnector,
+  createRateBudgetRegistry,
+  type InteractionEvent,
+  type RecordLinkStore,
+} from '@crm-connect/core';
+import { createZendeskSandbox, type ZendeskSandbox, zendeskSandboxSettings } from '@crm-connect/sandbox';
+import { zendesk } from '@crm-connect/zendesk';
 import {
   type ConversationStore,
   createMessagingInteractions,
@@ -6,7 +13,7 @@ import {
   type OpenInteraction,
   type WebhookEventStore,
 } from '@crm-connect/zendesk/messaging';
-import { expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createRedisClaimStore,
   createRedisJsonStore,
@@ -17,6 +24,7 @@ import {
 import { describeWithRedis } from '../../packages/redis/test/support/redis-test.js';
 import {
   delivery,
+  sunshineExamples,
   webhookSecret,
   withEvent,
 } from '../../plugins/zendesk/test/messaging/sunshine-examples.js';
@@ -114,5 +122,68 @@ describeWithRedis('Redis stores plugged into the Zendesk messaging receiver', (r
     );
     await store.set('zendesk', 'i', { ticket: { id: '1' }, createdHere: true });
     expect(await store.get('zendesk', 'i')).toEqual({ ticket: { id: '1' }, createdHere: true });
+  });
+
+  describe('into the Zendesk sandbox', () => {
+    let sandbox: ZendeskSandbox;
+    beforeEach(async () => {
+      sandbox = createZendeskSandbox();
+      await sandbox.start();
+    });
+    afterEach(async () => {
+      await sandbox.stop();
+    });
+
+    /** A worker process as a platform runs one: its own Redis client, stores, connector, mapping and receiver. */
+    async function platformWorker(prefix: string) {
+      const client = await redis.client();
+      const connector = createConnector({
+        plugin: zendesk(),
+        settings: { ...zendeskSandboxSettings(sandbox), defaultUser: true },
+        recordLinks: createRedisRecordLinkStore({ redis: client, prefix }),
+        rateBudgets: createRateBudgetRegistry(),
+        http: { retry: { initialDelayMs: 1, maxDelayMs: 5 }, timeoutMs: 5_000 },
+      });
+      const mapping = createMessagingInteractions({
+        conversations: createRedisJsonStore<OpenInteraction>({
+          redis: client,
+          prefix,
+          name: 'sunshine-conversation',
+        }),
+        onInteraction: (event) => connector.handle(event),
+      });
+      const receiver = createSunshineWebhookReceiver({
+        secret: webhookSecret,
+        store: createRedisClaimStore({ redis: client, prefix, name: 'sunshine-event' }),
+        onEvent: async (event) => {
+          await mapping.handle(event);
+        },
+      });
+      return (body: unknown) => receiver.receive(delivery(body));
+    }
+
+    it('the conversation start received by two processes at once: one ticket', async () => {
+      const prefix = redis.prefix();
+      const [first, second] = await Promise.all([platformWorker(prefix), platformWorker(prefix)]);
+      const responses = await Promise.all([
+        first(sunshineExamples.conversationCreate),
+        second(sunshineExamples.conversationCreate),
+      ]);
+      // One opens the ticket; the other is told to deliver again later, and then finds it handled.
+      expect(responses.map((response) => response.status).sort()).toEqual([200, 503]);
+      expect((await second(sunshineExamples.conversationCreate)).status).toBe(200);
+      expect(sandbox.store.tickets.count()).toBe(1);
+    });
+
+    it('the conversation:create and the first message, received by two processes at once: one ticket', async () => {
+      const prefix = redis.prefix();
+      const [first, second] = await Promise.all([platformWorker(prefix), platformWorker(prefix)]);
+      const responses = await Promise.all([
+        first(withEvent('conversationCreate', { id: 'evt-create' })),
+        second(withEvent('conversationMessage', { id: 'evt-message' })),
+      ]);
+      expect(responses.map((response) => response.status)).toEqual([200, 200]);
+      expect(sandbox.store.tickets.count()).toBe(1);
+    });
   });
 });

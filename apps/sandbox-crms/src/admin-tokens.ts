@@ -36,6 +36,8 @@ export async function createListedTokenStore(
       keys.delete(keyText(key));
       await store.delete(key);
     },
+    // Replaces only a token that is there, so the key is already listed.
+    compareAndSet: (key, expected, next) => store.compareAndSet(key, expected, next),
     async entries() {
       const entries: LinkedAdminToken[] = [];
       for (const key of keys.values()) {

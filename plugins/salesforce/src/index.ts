@@ -29,6 +29,13 @@ export {
 export { type LinkAgentOptions, linkAgent } from './salesforce-link-agent.js';
 export { checkLoginUrl, type LoginUrlCheck } from './salesforce-login-url.js';
 export { type SalesforceOptions, type SalesforcePlugin, salesforce } from './salesforce-plugin.js';
+export {
+  createMemoryAccessTokenCache,
+  createMemoryRefreshLock,
+  type RefreshLockOptions,
+  type SalesforceAccessTokenCache,
+  type SalesforceRefreshLock,
+} from './salesforce-refresh.js';
 export { MissingRightsError, personalAccountWarning, rightsQuery } from './salesforce-rights.js';
 export {
   type AdminConnection,
@@ -42,4 +49,5 @@ export {
   createMemoryTokenStore,
   type SalesforceTokenStore,
   type StoredAdminToken,
+  sameAdminToken,
 } from './salesforce-token-store.js';

@@ -26,6 +26,7 @@ import {
   type SalesforceToken,
 } from './salesforce-oauth.js';
 import { pluginId } from './salesforce-plugin-id.js';
+import type { SalesforceRefreshLock } from './salesforce-refresh.js';
 import {
   type LinkKind,
   missingRights,
@@ -275,7 +276,10 @@ async function verifyUser(
   return { identity, warnings: personal === undefined ? [] : [personal] };
 }
 
-export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAdminLinks {
+export function createAdminLinks(
+  tokenStore: SalesforceTokenStore,
+  lock: SalesforceRefreshLock,
+): SalesforceAdminLinks {
   return {
     start: startLink,
 
@@ -386,7 +390,7 @@ export function createAdminLinks(tokenStore: SalesforceTokenStore): SalesforceAd
 
     async check(input, options = {}) {
       const settings = parse(input);
-      return checkAdminLinks(settings, contextOf(options.context, settings.clientSecret), tokenStore);
+      return checkAdminLinks(settings, contextOf(options.context, settings.clientSecret), tokenStore, lock);
     },
   };
 }

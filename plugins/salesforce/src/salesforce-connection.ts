@@ -17,6 +17,7 @@ import { sameId } from './salesforce-ids.js';
 import { addCaseText, noteTag } from './salesforce-notes.js';
 import { pluginId } from './salesforce-plugin-id.js';
 import { changeCaseOwner, createCase, findCase } from './salesforce-records.js';
+import type { RefreshCoordination } from './salesforce-refresh.js';
 import {
   type AdminSession,
   connectionClosedError,
@@ -25,7 +26,6 @@ import {
   type SessionSource,
 } from './salesforce-sessions.js';
 import { requireConfigured, type SalesforceSettings } from './salesforce-settings.js';
-import type { SalesforceTokenStore } from './salesforce-token-store.js';
 import { findUserByEmail, identityUser, listAssignableUsers } from './salesforce-users.js';
 
 /** The write an audit event about a failover is attached to. */
@@ -55,7 +55,7 @@ const agentRetryMs = 5 * 60 * 1000;
 export function createSalesforceConnection(
   settings: SalesforceSettings,
   context: PluginContext,
-  tokenStore: SalesforceTokenStore,
+  coordination: RefreshCoordination,
   agentSessions?: AgentSessions | undefined,
 ): CrmConnection {
   let api: SalesforceApi | undefined;
@@ -68,7 +68,7 @@ export function createSalesforceConnection(
       api = createSalesforceApi(
         configured,
         context,
-        createSessionPool({ settings: configured, context, tokenStore, markInactive: true }),
+        createSessionPool({ settings: configured, context, coordination, markInactive: true }),
       );
     }
     return api;

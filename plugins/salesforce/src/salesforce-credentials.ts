@@ -1,5 +1,6 @@
 import type { CredentialCheck, PluginContext } from '@crm-connect/core';
 import { createSalesforceApi } from './salesforce-api.js';
+import type { SalesforceRefreshLock } from './salesforce-refresh.js';
 import { createSessionPool } from './salesforce-sessions.js';
 import { activeConnections, requireConfigured, type SalesforceSettings } from './salesforce-settings.js';
 import type { SalesforceTokenStore } from './salesforce-token-store.js';
@@ -13,12 +14,18 @@ import { identityUser } from './salesforce-users.js';
 export async function validateSalesforceCredentials(
   settings: SalesforceSettings,
   context: PluginContext,
-  tokenStore: SalesforceTokenStore,
+  coordination: { tokenStore: SalesforceTokenStore; lock: SalesforceRefreshLock },
 ): Promise<CredentialCheck> {
   const configured = requireConfigured(settings);
   // A check on save reports a refused admin but does not mark it inactive: the settings being
-  // saved (a mistyped login URL) may be what is wrong, not the admin's authorization.
-  const sessions = createSessionPool({ settings: configured, context, tokenStore, markInactive: false });
+  // saved (a mistyped login URL) may be what is wrong, not the admin's authorization. No cached
+  // access token either: the check is that these settings get one from Salesforce.
+  const sessions = createSessionPool({
+    settings: configured,
+    context,
+    coordination: { tokenStore: coordination.tokenStore, lock: coordination.lock },
+    markInactive: false,
+  });
   const api = createSalesforceApi(configured, context, sessions);
   const connectionUser = await identityUser(api, await sessions.current());
   const warnings = sessions

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { soqlString } from './salesforce-api.js';
 import { bearer, createSalesforceHttpClient } from './salesforce-client.js';
 import { parseAnswer } from './salesforce-errors.js';
-import { sameId, toId15 } from './salesforce-ids.js';
-import { oauthClient, ownerOfToken, RevokedTokenError, refreshAccessToken } from './salesforce-oauth.js';
+import { toId15 } from './salesforce-ids.js';
+import { oauthClient, ownerOfIdentityUrl, type RevokedTokenError } from './salesforce-oauth.js';
+import { adminAccess, createMemoryRefreshLock, type SalesforceRefreshLock } from './salesforce-refresh.js';
 import { missingRights } from './salesforce-rights.js';
 import {
   type AdminConnection,
@@ -21,7 +22,8 @@ import { fetchIdentity } from './salesforce-users.js';
  * not a record write), the identity service and one UserPermissionAccess query. Nothing is marked
  * inactive either: that stays the connector's decision when a write fails over. (A connected app
  * that rotates refresh tokens returns a new one on the refresh: it is saved, or the link would
- * break.)
+ * break; the refresh takes the same lock as the connectors', so it never spends a token they are
+ * spending.)
  */
 
 export type AdminLinkStatus =
@@ -50,11 +52,12 @@ export interface AdminLinkHealth {
   stored: 'active' | 'inactive' | 'none';
 }
 
-/** Checks every linked admin of the settings (see the module comment). */
+/** Checks every linked admin of the settings (see the module comment); `lock`: the plugin's `lock` option. */
 export async function checkAdminLinks(
   input: SalesforceSettings,
   context: PluginContext,
   tokenStore: SalesforceTokenStore,
+  lock: SalesforceRefreshLock = createMemoryRefreshLock(),
 ): Promise<AdminLinkHealth[]> {
   const settings = requireConfigured(input);
   context.redactor.add(settings.clientSecret);
@@ -78,11 +81,29 @@ export async function checkAdminLinks(
       });
       continue;
     }
-    context.redactor.add(stored.refreshToken);
     try {
-      const token = await refreshAccessToken(oauth, stored.refreshToken);
-      const owner = ownerOfToken(token);
-      if (toId15(owner.orgId) !== settings.orgId || !sameId(owner.userId, connection.userId)) {
+      const outcome = await adminAccess(
+        { tokenStore, lock },
+        { key, oauth, markInactive: false, evenInactive: true },
+      );
+      if (outcome.kind === 'missing') {
+        results.push({
+          ...base,
+          status: 'no-token',
+          detail: `No refresh token is stored for ${connection.username}: link them again, or unlink them.`,
+        });
+        continue;
+      }
+      if (outcome.kind === 'refused') {
+        refused.push({ index: results.length, error: outcome.error });
+        results.push({ ...base, status: 'revoked', detail: '' });
+        continue;
+      }
+      // (Never `inactive`: inactive admins are refreshed too.)
+      if (outcome.kind === 'inactive') throw new Error(`${connection.username} was not refreshed`);
+      const owner =
+        outcome.kind === 'wrong-owner' ? outcome.owner : ownerOfIdentityUrl(outcome.access.identityUrl);
+      if (outcome.kind === 'wrong-owner' || toId15(owner.orgId) !== settings.orgId) {
         results.push({
           ...base,
           status: 'unknown',
@@ -90,26 +111,15 @@ export async function checkAdminLinks(
         });
         continue;
       }
-      if (token.refresh_token !== undefined && token.refresh_token !== stored.refreshToken) {
-        await tokenStore.set(key, {
-          ...stored,
-          refreshToken: token.refresh_token,
-          updatedAt: new Date().toISOString(),
-        });
-      }
-      const session = {
-        instanceUrl: token.instance_url.replace(/\/+$/, ''),
-        accessToken: token.access_token,
-      };
-      results.push({ ...base, ...(await checkUser(settings, context, connection, token.id, session)) });
+      const { access } = outcome;
+      const session = { instanceUrl: access.instanceUrl, accessToken: access.accessToken };
+      results.push({
+        ...base,
+        ...(await checkUser(settings, context, connection, access.identityUrl, session)),
+      });
       working ??= session;
     } catch (error) {
-      if (error instanceof RevokedTokenError) {
-        refused.push({ index: results.length, error });
-        results.push({ ...base, status: 'revoked', detail: '' });
-      } else {
-        results.push({ ...base, status: 'unknown', detail: messageOf(error, context) });
-      }
+      results.push({ ...base, status: 'unknown', detail: messageOf(error, context) });
     }
   }
   for (const { index, error } of refused) {

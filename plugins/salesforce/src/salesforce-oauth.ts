@@ -121,7 +121,14 @@ export interface TokenOwner {
 }
 
 export function ownerOfToken(token: SalesforceToken): TokenOwner {
-  const match = /\/id\/(00D[A-Za-z0-9]{12,15})\/(005[A-Za-z0-9]{12,15})\/?$/.exec(new URL(token.id).pathname);
+  return ownerOfIdentityUrl(token.id);
+}
+
+/** The org and user of an identity URL (https://login.salesforce.com/id/{orgId}/{userId}). */
+export function ownerOfIdentityUrl(identityUrl: string): TokenOwner {
+  const match = /\/id\/(00D[A-Za-z0-9]{12,15})\/(005[A-Za-z0-9]{12,15})\/?$/.exec(
+    new URL(identityUrl).pathname,
+  );
   if (match?.[1] === undefined || match[2] === undefined) {
     throw new AuthenticationError(
       'salesforce: the token response named no org and user (its identity URL is unexpected); link the admin again.',

@@ -10,6 +10,11 @@ import { createSalesforceConnection } from './salesforce-connection.js';
 import { validateSalesforceCredentials } from './salesforce-credentials.js';
 import { pluginId } from './salesforce-plugin-id.js';
 import {
+  createMemoryRefreshLock,
+  type SalesforceAccessTokenCache,
+  type SalesforceRefreshLock,
+} from './salesforce-refresh.js';
+import {
   salesforceCapabilities,
   salesforceSettings,
   type salesforceSettingsSchema,
@@ -29,6 +34,17 @@ export interface SalesforceOptions {
    * them for an agent without a usable session. Without it, the admin performs every write.
    */
   agentSessions?: AgentSessions | undefined;
+  /**
+   * Makes an admin's token refresh one at a time across the processes that share it (Redis's
+   * `createRedisLocks` fits): give it, with `accessTokenCache`, when several processes use the
+   * same admins. Default: one at a time within this plugin instance only.
+   */
+  lock?: SalesforceRefreshLock | undefined;
+  /**
+   * Admin access tokens shared by the processes, so one refresh serves them all (Redis's
+   * `createRedisTokenCache` fits). Default: none; each connection keeps its own session.
+   */
+  accessTokenCache?: SalesforceAccessTokenCache | undefined;
 }
 
 export type SalesforcePlugin = CrmPlugin<typeof salesforceSettingsSchema> & {
@@ -41,6 +57,7 @@ export type SalesforcePlugin = CrmPlugin<typeof salesforceSettingsSchema> & {
 /** The Salesforce plugin: Cases and Contacts written as a linked admin (or the agent), with failover between admins. */
 export function salesforce(options: SalesforceOptions = {}): SalesforcePlugin {
   const tokenStore = options.tokenStore ?? createMemoryTokenStore();
+  const lock = options.lock ?? createMemoryRefreshLock();
   const { agentSessions } = options;
   const capabilities = { ...salesforceCapabilities, performsAsAgent: agentSessions !== undefined };
   const plugin = definePlugin({
@@ -48,8 +65,15 @@ export function salesforce(options: SalesforceOptions = {}): SalesforcePlugin {
     displayName: 'Salesforce',
     settings: salesforceSettings,
     capabilities: () => capabilities,
-    validateCredentials: (settings, context) => validateSalesforceCredentials(settings, context, tokenStore),
-    connect: (settings, context) => createSalesforceConnection(settings, context, tokenStore, agentSessions),
+    validateCredentials: (settings, context) =>
+      validateSalesforceCredentials(settings, context, { tokenStore, lock }),
+    connect: (settings, context) =>
+      createSalesforceConnection(
+        settings,
+        context,
+        { tokenStore, lock, cache: options.accessTokenCache },
+        agentSessions,
+      ),
   });
-  return { ...plugin, admin: createAdminLinks(tokenStore), agents: createAgentLinks() };
+  return { ...plugin, admin: createAdminLinks(tokenStore, lock), agents: createAgentLinks() };
 }

@@ -6,11 +6,11 @@ import {
   type CrmUser,
   type PluginContext,
 } from '@crm-connect/core';
-import { sameId, toId15 } from './salesforce-ids.js';
-import { oauthClient, ownerOfToken, RevokedTokenError, refreshAccessToken } from './salesforce-oauth.js';
+import { toId15 } from './salesforce-ids.js';
+import { oauthClient } from './salesforce-oauth.js';
 import { pluginId } from './salesforce-plugin-id.js';
+import { adminAccess, forgetAccess, type RefreshCoordination } from './salesforce-refresh.js';
 import { type AdminConnection, activeConnections, type ConfiguredSettings } from './salesforce-settings.js';
-import type { SalesforceTokenStore } from './salesforce-token-store.js';
 
 /**
  * Admin sessions with failover. Writes use the first active admin connection; when Salesforce
@@ -70,7 +70,8 @@ export interface Failover {
 export interface SessionPoolOptions {
   settings: ConfiguredSettings;
   context: PluginContext;
-  tokenStore: SalesforceTokenStore;
+  /** The token store, the refresh lock and (for a connector) the shared access-token cache. */
+  coordination: RefreshCoordination;
   /** The connector marks a refused connection inactive in the store; a credential check only reports it. */
   markInactive: boolean;
 }
@@ -100,8 +101,10 @@ export function connectionClosedError(orgId: string | undefined): CrmConnectErro
 }
 
 export function createSessionPool(options: SessionPoolOptions): SessionPool {
-  const { settings, context, tokenStore } = options;
+  const { settings, context, coordination } = options;
   const candidates = activeConnections(settings);
+  /** The shared cache entry each session came from or went into, to drop after a 401. */
+  const cacheEntries = new WeakMap<AdminSession, string>();
   /** Connections this pool gave up on, and why. */
   const unusable = new Map<string, string>();
   const all: Failover[] = [];
@@ -127,69 +130,50 @@ export function createSessionPool(options: SessionPoolOptions): SessionPool {
     }
     for (const connection of candidates) {
       if (unusable.has(connection.userId)) continue;
-      const key = { orgId: settings.orgId, userId: connection.userId };
-      const stored = await tokenStore.get(key);
-      if (stored === undefined || stored.status === 'inactive') {
+      const outcome = await adminAccess(coordination, {
+        key: { orgId: settings.orgId, userId: connection.userId },
+        oauth,
+        markInactive: options.markInactive,
+      });
+      if (outcome.kind === 'missing' || outcome.kind === 'inactive') {
         unusable.set(
           connection.userId,
-          stored === undefined
+          outcome.kind === 'missing'
             ? 'no refresh token is stored for it'
-            : `it is inactive (${stored.inactiveReason ?? 'Salesforce refused its refresh token'})`,
+            : `it is inactive (${outcome.reason ?? 'Salesforce refused its refresh token'})`,
         );
         continue;
       }
-      context.redactor.add(stored.refreshToken);
-      let token: Awaited<ReturnType<typeof refreshAccessToken>>;
-      try {
-        token = await refreshAccessToken(oauth, stored.refreshToken);
-      } catch (error) {
-        if (!(error instanceof RevokedTokenError)) throw error;
-        const reason = `Salesforce refused its refresh token (${error.oauthError}): revoked, expired, or the user was deactivated`;
-        unusable.set(connection.userId, reason);
-        if (options.markInactive) {
-          await tokenStore.set(key, {
-            ...stored,
-            status: 'inactive',
-            inactiveReason: reason,
-            updatedAt: new Date().toISOString(),
-          });
-        }
-        const failover: Failover = { from: connection, reason };
+      if (outcome.kind === 'refused') {
+        unusable.set(connection.userId, outcome.reason);
+        const failover: Failover = { from: connection, reason: outcome.reason };
         all.push(failover);
         unreported.push(failover);
         context.logger.log('warn', 'salesforce admin connection unusable; trying the next one', {
           userId: connection.userId,
           username: connection.username,
-          reason,
+          reason: outcome.reason,
         });
         continue;
       }
-      const owner = ownerOfToken(token);
-      if (toId15(owner.orgId) !== settings.orgId || !sameId(owner.userId, connection.userId)) {
+      if (outcome.kind === 'wrong-owner') {
+        const { owner } = outcome;
         throw new ConfigurationError(
           `salesforce: the stored token of ${connection.username} belongs to org ${toId15(owner.orgId)}, user ${owner.userId}, not to org ${settings.orgId}, user ${connection.userId}. Unlink this admin and link them again.`,
           { pluginId },
         );
       }
-      if (token.refresh_token !== undefined && token.refresh_token !== stored.refreshToken) {
-        // The connected app rotates refresh tokens: keep the new one, the old one is spent.
-        await tokenStore.set(key, {
-          ...stored,
-          refreshToken: token.refresh_token,
-          updatedAt: new Date().toISOString(),
-        });
-      }
       for (const failover of all) failover.to ??= connection;
-      // Closed while the token was refreshed: the rotated refresh token is stored above, the session not kept.
+      // Closed while the token was refreshed: the rotated refresh token is stored, the session not kept.
       if (closed) throw connectionClosedError(settings.orgId);
-      return {
+      const opened: AdminSession = {
         kind: 'admin',
         userId: connection.userId,
         connection,
-        accessToken: token.access_token,
-        instanceUrl: token.instance_url.replace(/\/+$/, ''),
-        identityUrl: token.id,
+        ...outcome.access,
       };
+      if (outcome.cached !== undefined) cacheEntries.set(opened, outcome.cached);
+      return opened;
     }
     const why = candidates
       .map(
@@ -223,6 +207,12 @@ export function createSessionPool(options: SessionPoolOptions): SessionPool {
       const active = before === undefined ? undefined : await before.catch(() => undefined);
       // Another request already renewed it.
       if (active !== undefined && active.accessToken !== stale.accessToken) return active;
+      // The shared cache would hand the refused token out again: drop it, unless another process
+      // already put a fresher one there (which the next opening then uses).
+      const cached = cacheEntries.get(stale);
+      if (cached !== undefined) {
+        await forgetAccess(coordination, { orgId: settings.orgId, userId: stale.userId }, cached);
+      }
       if (session === before) session = undefined;
       return current();
     },

@@ -1,11 +1,14 @@
 import {
   type Availability,
+  anyCase,
   ConfigurationError,
   commonSettingsShape,
   loopbackOrigin,
+  loopbackUrlPattern,
   optionalText,
   type PluginCapabilities,
   type SettingsDefinition,
+  trimmedPattern,
 } from '@crm-connect/core';
 import { z } from 'zod';
 import { checkOrgId } from './salesforce-ids.js';
@@ -66,27 +69,55 @@ export const adminConnectionSchema = z.object({
 });
 export type AdminConnection = z.infer<typeof adminConnectionSchema>;
 
+/** The Case Origin of one channel's cases. */
+const caseOrigin = (channel: string, fallback: string) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .default(fallback)
+    .meta({ title: channel, description: `Case Origin of ${channel} cases (default ${fallback}).` });
+
 /** Case Origin per channel; the defaults exist in every org's picklist (Phone, Email, Web). */
 const caseOriginsSchema = z.object({
-  chat: z.string().trim().min(1).max(255).default('Web'),
-  messaging: z.string().trim().min(1).max(255).default('Web'),
-  sms: z.string().trim().min(1).max(255).default('Web'),
-  email: z.string().trim().min(1).max(255).default('Email'),
-  voice: z.string().trim().min(1).max(255).default('Phone'),
-  social: z.string().trim().min(1).max(255).default('Web'),
+  chat: caseOrigin('Chat', 'Web'),
+  messaging: caseOrigin('Messaging', 'Web'),
+  sms: caseOrigin('SMS', 'Web'),
+  email: caseOrigin('Email', 'Email'),
+  voice: caseOrigin('Voice', 'Phone'),
+  social: caseOrigin('Social', 'Web'),
 });
+
+/**
+ * `checkOrgId` and `checkLoginUrl` as JSON Schema patterns, for forms (any case, surrounding
+ * spaces allowed). Not expressed: an 18-character org ID's case checksum, checked on save.
+ */
+const orgIdPattern = trimmedPattern('00D[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?');
+const myDomainHostText = `[a-zA-Z0-9_-]+(?:\\.[a-zA-Z0-9_-]+)*(?:${['.my.salesforce.com', '.my.salesforce.mil', '.my.sfcrmproducts.cn'].map(anyCase).join('|')})`;
+const loginUrlPattern = trimmedPattern(
+  `${anyCase('https://')}${myDomainHostText}(?::(?:443)?)?/?|${loopbackUrlPattern()}`,
+);
 
 export const salesforceSettingsSchema = z.object({
   ...commonSettingsShape,
-  orgId: optionalText(orgIdSchema).describe(
-    'Salesforce org ID, 15 characters (Setup › Company Information); an 18-character ID is accepted and shortened',
-  ),
-  loginUrl: optionalText(loginUrlSchema).describe(
-    'My Domain login URL, such as https://acme.my.salesforce.com (not the lightning.force.com address)',
-  ),
-  clientId: optionalText(z.string().trim().min(10, 'must be the connected app’s Consumer Key')).describe(
-    'Connected app Consumer Key (client id)',
-  ),
+  orgId: optionalText(orgIdSchema).meta({
+    title: 'Org ID',
+    description:
+      'Your Salesforce org ID, 15 characters starting with 00D: Setup › Company Information › Salesforce.com Organization ID. The 18-character form is accepted and shortened.',
+    pattern: orgIdPattern,
+  }),
+  loginUrl: optionalText(loginUrlSchema).meta({
+    title: 'My Domain login URL',
+    description:
+      'Your org’s My Domain URL from Setup › My Domain, such as https://acme.my.salesforce.com, or https://acme--uat.sandbox.my.salesforce.com for a sandbox; not the lightning.force.com address. A local sandbox: its loopback URL, such as http://127.0.0.1:4010.',
+    pattern: loginUrlPattern,
+  }),
+  clientId: optionalText(z.string().trim().min(10, 'must be the connected app’s Consumer Key')).meta({
+    title: 'Consumer Key',
+    description:
+      'The connected app’s Consumer Key (client ID): Setup › App Manager › your app › View › Manage Consumer Details.',
+  }),
   clientSecret: optionalText(
     // Consumer Secrets are 64 hexadecimal characters (19 digits on older apps): a shorter value is
     // a typo, and too short to be redacted reliably wherever it might be echoed.
@@ -97,7 +128,11 @@ export const salesforceSettingsSchema = z.object({
         16,
         'must be the connected app’s Consumer Secret (Setup › App Manager › your app › View › Manage Consumer Details)',
       ),
-  ).describe('Connected app Consumer Secret (client secret)'),
+  ).meta({
+    title: 'Consumer Secret',
+    description:
+      'The connected app’s Consumer Secret, next to its Consumer Key (Setup › App Manager › your app › View › Manage Consumer Details). A saved secret shows as ********: leave it to keep the secret.',
+  }),
   adminConnections: z
     .preprocess(
       // An empty list means "no admin linked": the credential group is then incomplete, not invalid.
@@ -110,20 +145,40 @@ export const salesforceSettingsSchema = z.object({
         })
         .optional(),
     )
-    .describe('Linked Salesforce admins, in failover order (managed by Link / Unlink, not typed in)'),
+    .meta({
+      title: 'Linked admins',
+      description:
+        'The Salesforce admins linked to this connection, in failover order: managed by Link and Unlink, not typed in.',
+      readOnly: true,
+    }),
   apiVersion: z
     .string()
     .regex(/^\d{2,3}\.0$/, 'must be a Salesforce API version such as 62.0')
     .refine((version) => Number(version) >= 46, 'must be 46.0 or later (upsert results name "created")')
     .default('62.0')
-    .describe('Salesforce REST API version'),
+    .meta({
+      title: 'API version',
+      description: 'The Salesforce REST API version to call, 46.0 or later.',
+      pattern: '^(?:0?(?:4[6-9]|[5-9][0-9])|[1-9][0-9]{2})\\.0$',
+    }),
   caseExternalIdField: customFieldSchema
     .default('CrmConnect_Interaction_Id__c')
-    .describe('Case field (Text, Unique, External ID) holding the interaction id'),
+    .meta({
+      title: 'Case interaction id field',
+      description:
+        'The API name of the Case field (Text, Unique, External ID) that holds the interaction id: Setup › Object Manager › Case › Fields & Relationships.',
+    }),
   contactExternalIdField: customFieldSchema
     .default('CrmConnect_Contact_Key__c')
-    .describe('Contact field (Text, Unique, External ID) holding the end user’s email, phone or id'),
-  caseOrigins: caseOriginsSchema.prefault({}).describe('Case Origin picklist value per channel'),
+    .meta({
+      title: 'Contact key field',
+      description:
+        'The API name of the Contact field (Text, Unique, External ID) that holds the end user’s email, phone or id: Setup › Object Manager › Contact › Fields & Relationships.',
+    }),
+  caseOrigins: caseOriginsSchema.prefault({}).meta({
+    title: 'Case Origin per channel',
+    description: 'The Case Origin picklist value given to the cases of each channel; each must exist in the picklist.',
+  }),
 });
 export type SalesforceSettings = z.output<typeof salesforceSettingsSchema>;
 export type SalesforceSettingsInput = z.input<typeof salesforceSettingsSchema>;

@@ -28,6 +28,23 @@ export interface SalesforceTokenStore {
   get(key: AdminConnectionKey): Promise<StoredAdminToken | undefined>;
   set(key: AdminConnectionKey, token: StoredAdminToken): Promise<void>;
   delete(key: AdminConnectionKey): Promise<void>;
+  /**
+   * Replaces the stored token with `next` only while it is still `expected` (the same refresh
+   * token and status, `sameAdminToken`), atomically: in SQL, an `UPDATE … WHERE refresh_token = ?
+   * AND status = ?`. True when replaced; false when another process changed or deleted it since it
+   * was read. A rotated refresh token and an inactive mark are saved this way, so neither
+   * overwrites a newer token.
+   */
+  compareAndSet(
+    key: AdminConnectionKey,
+    expected: StoredAdminToken,
+    next: StoredAdminToken,
+  ): Promise<boolean>;
+}
+
+/** What `compareAndSet` compares: the same refresh token and status (`updatedAt` and the reason aside). */
+export function sameAdminToken(left: StoredAdminToken, right: StoredAdminToken): boolean {
+  return left.refreshToken === right.refreshToken && left.status === right.status;
 }
 
 /** A token store in process memory, for tests and the demo: tokens are lost on restart. */
@@ -44,6 +61,12 @@ export function createMemoryTokenStore(): SalesforceTokenStore {
     },
     async delete(key) {
       tokens.delete(keyOf(key));
+    },
+    async compareAndSet(key, expected, next) {
+      const current = tokens.get(keyOf(key));
+      if (current === undefined || !sameAdminToken(current, expected)) return false;
+      tokens.set(keyOf(key), { ...next });
+      return true;
     },
   };
 }

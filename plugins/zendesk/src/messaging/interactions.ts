@@ -52,7 +52,7 @@ export interface MessagingInteractions {
 
 type Decision =
   | { action: 'open'; open: OpenInteraction; event: InteractionEvent }
-  | { action: 'close'; event: InteractionEvent }
+  | { action: 'close'; open: OpenInteraction; event: InteractionEvent }
   | { action: 'none'; reason: string };
 
 const timestampSchema = z.iso.datetime({ offset: true });
@@ -133,13 +133,25 @@ export function createMessagingInteractions(options: MessagingInteractionsOption
     candidates.find((value) => value !== undefined && timestampSchema.safeParse(value).success) ??
     new Date(now()).toISOString();
 
+  /** The interaction an event opens: the same event always opens the same one. */
+  const interactionIdOf = (conversationId: string, event: SunshineEvent) =>
+    `sunco:${safeId(conversationId)}:${safeId(event.id)}`;
+
+  /**
+   * Whether another interaction than the one `event` would open is open. The event's own (a
+   * redelivery, or a hand-over that failed or was cut short) is not: it is handed over again, and
+   * the connector finds the ticket it may already have opened.
+   */
+  const otherOpen = (open: OpenInteraction | undefined, conversationId: string, event: SunshineEvent) =>
+    open !== undefined && open.interactionId !== interactionIdOf(conversationId, event);
+
   function opening(
     event: SunshineEvent,
     conversationId: string,
     details: { channel: string | undefined; endUser: EndUser; at: string; firstMessage?: string | undefined },
   ): Decision {
     const open: OpenInteraction = {
-      interactionId: `sunco:${safeId(conversationId)}:${safeId(event.id)}`,
+      interactionId: interactionIdOf(conversationId, event),
       channel: channelForSource(details.channel),
       endUser: details.endUser,
     };
@@ -160,7 +172,7 @@ export function createMessagingInteractions(options: MessagingInteractionsOption
       occurredAt: occurredAt(event.createdAt),
       disposition,
     });
-    return { action: 'close', event: interaction };
+    return { action: 'close', open, event: interaction };
   }
 
   function decide(event: SunshineEvent, open: OpenInteraction | undefined): Decision {
@@ -169,7 +181,8 @@ export function createMessagingInteractions(options: MessagingInteractionsOption
         const { conversation, user, source } = event.payload;
         if (conversation.type === 'sdkGroup')
           return { action: 'none', reason: 'a group conversation has no single end user' };
-        if (open !== undefined) return { action: 'none', reason: 'an interaction is already open' };
+        if (otherOpen(open, conversation.id, event))
+          return { action: 'none', reason: 'an interaction is already open' };
         if (isAgentWorkspace(conversation.activeSwitchboardIntegration)) {
           return {
             action: 'none',
@@ -193,7 +206,8 @@ export function createMessagingInteractions(options: MessagingInteractionsOption
           return { action: 'none', reason: 'not a message from the end user' };
         if (conversation.type === 'sdkGroup')
           return { action: 'none', reason: 'a group conversation has no single end user' };
-        if (open !== undefined) return { action: 'none', reason: 'an interaction is already open' };
+        if (otherOpen(open, conversation.id, event))
+          return { action: 'none', reason: 'an interaction is already open' };
         if (isAgentWorkspace(conversation.activeSwitchboardIntegration)) {
           return {
             action: 'none',
@@ -244,10 +258,19 @@ export function createMessagingInteractions(options: MessagingInteractionsOption
     const open = (await conversations.get(conversationId)) ?? undefined;
     const decision = decide(event, open);
     if (decision.action === 'none') return { ignored: decision.reason };
+    if (decision.action === 'open') {
+      // Recorded before the hand-over, atomically: of two processes opening one conversation at
+      // once (its create and first message, say), one records its interaction and hands it over;
+      // the other finds it and opens nothing. A failed hand-over leaves it recorded, and the
+      // event's redelivery hands the same interaction over again.
+      const { value } = await conversations.setIfAbsent(conversationId, decision.open);
+      if (value.interactionId !== decision.open.interactionId) {
+        return { ignored: 'an interaction is already open' };
+      }
+    }
     await options.onInteraction(decision.event);
-    // Recorded only after the hand-over succeeded: a failed one is mapped the same way on redelivery.
-    if (decision.action === 'open') await conversations.set(conversationId, decision.open);
-    else await conversations.delete(conversationId);
+    // Only the interaction that was read: never one another process opened since.
+    if (decision.action === 'close') await conversations.deleteIf(conversationId, decision.open);
     return { interaction: decision.event };
   }
 

@@ -1,12 +1,14 @@
 import type { InteractionEvent } from '@crm-connect/core';
 import { describe, expect, it } from 'vitest';
 import {
+  type ConversationStore,
   channelForSource,
   createMemoryConversationStore,
   createMessagingInteractions,
   createSunshineWebhookReceiver,
   type InteractionOutcome,
   type MessagingInteractionsOptions,
+  type OpenInteraction,
 } from '../../src/messaging/index.js';
 import { delivery, sunshineExamples, webhookSecret, withEvent } from './sunshine-examples.js';
 
@@ -330,7 +332,7 @@ describe('switchboard events → ownership', () => {
 });
 
 describe('hand-over failures', () => {
-  it('a failed hand-over records nothing: the redelivery opens the same interaction', async () => {
+  it('a failed hand-over keeps the conversation for its interaction: the redelivery hands the same one over, another first message opens none', async () => {
     const conversations = createMemoryConversationStore();
     let fail = true;
     const handed: string[] = [];
@@ -345,15 +347,119 @@ describe('hand-over failures', () => {
       secret: webhookSecret,
       onEvent: (event) => mapping.handle(event),
     });
+    const opened = `sunco:${conversationId}:5f74a0d52b5315fc007e798a`;
     expect((await receiver.receive(delivery(sunshineExamples.conversationCreate))).status).toBe(500);
-    expect(conversations.get(conversationId)).toBeUndefined();
+    // Reserved before the hand-over: the ticket may exist even though the hand-over failed.
+    expect(conversations.get(conversationId)).toMatchObject({ interactionId: opened });
     fail = false;
+    await receiver.receive(delivery(withEvent('conversationMessage', { id: 'evt-message' })));
     expect((await receiver.receive(delivery(sunshineExamples.conversationCreate))).status).toBe(200);
-    expect(handed).toEqual([
-      `sunco:${conversationId}:5f74a0d52b5315fc007e798a`,
-      `sunco:${conversationId}:5f74a0d52b5315fc007e798a`,
+    expect(handed).toEqual([opened, opened]);
+    expect(conversations.get(conversationId)).toMatchObject({ interactionId: opened });
+  });
+});
+
+describe('several processes sharing one conversation store', () => {
+  /** One process: its own receiver (with its own event store) and mapping, the shared conversations. */
+  function worker(conversations: ConversationStore, handled: InteractionEvent[], handleMs = 0) {
+    const mapping = createMessagingInteractions({
+      conversations,
+      onInteraction: async (event) => {
+        await new Promise((resolve) => setTimeout(resolve, handleMs));
+        handled.push(event);
+      },
+    });
+    const receiver = createSunshineWebhookReceiver({
+      secret: webhookSecret,
+      onEvent: async (event) => {
+        await mapping.handle(event);
+      },
+    });
+    return async (body: unknown) => {
+      const response = await receiver.receive(delivery(body));
+      expect(response.status).toBe(200);
+    };
+  }
+
+  it('the conversation:create and the first message, received by two processes at once, open one interaction', async () => {
+    const conversations = createMemoryConversationStore();
+    const handled: InteractionEvent[] = [];
+    const [first, second] = [worker(conversations, handled, 20), worker(conversations, handled, 20)];
+    await Promise.all([
+      first(withEvent('conversationCreate', { id: 'evt-create' })),
+      second(withEvent('conversationMessage', { id: 'evt-message' })),
     ]);
-    expect(conversations.get(conversationId)).toMatchObject({ interactionId: handed[0] });
+    expect(handled.map((event) => event.type)).toEqual(['chat.started']);
+    expect(conversations.get(conversationId)).toMatchObject({ interactionId: handled[0]?.interactionId });
+  });
+
+  it('an opening event delivered again to another process is handed over again (the connector finds its ticket), not ignored', async () => {
+    const conversations = createMemoryConversationStore();
+    const handled: InteractionEvent[] = [];
+    const [first, second] = [worker(conversations, handled), worker(conversations, handled)];
+    await first(withEvent('conversationCreate', { id: 'evt-create' }));
+    await second(withEvent('conversationCreate', { id: 'evt-create' }));
+    expect(handled.map((event) => [event.type, event.interactionId])).toEqual([
+      ['chat.started', `sunco:${conversationId}:evt-create`],
+      ['chat.started', `sunco:${conversationId}:evt-create`],
+    ]);
+  });
+
+  it('a slow close does not close the interaction another process opened since', async () => {
+    const conversations = createMemoryConversationStore();
+    const handled: InteractionEvent[] = [];
+    const slow = worker(conversations, handled, 50);
+    const fast = worker(conversations, handled);
+    await fast(withEvent('conversationCreate', { id: 'evt-create' }));
+    // Both see the first interaction open and end it; the fast one then sees the next message open a new one.
+    const slowRelease = slow(withEvent('releaseControl', { id: 'evt-release' }));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const pass = sunshineExamples.passControl.events[0];
+    await fast(
+      withEvent('passControl', { id: 'evt-pass', payload: { ...pass?.payload, reason: 'ticketClosed' } }),
+    );
+    await fast(withEvent('conversationMessage', { id: 'evt-next' }));
+    await slowRelease;
+    expect(conversations.get(conversationId)).toMatchObject({
+      interactionId: `sunco:${conversationId}:evt-next`,
+    });
+    // So a later message is part of it, not a third interaction.
+    await fast(withEvent('conversationMessage', { id: 'evt-later' }));
+    expect(handled.filter((event) => event.type === 'chat.started')).toHaveLength(2);
+  });
+});
+
+describe('the memory conversation store', () => {
+  const open = (eventId: string): OpenInteraction => ({
+    interactionId: `sunco:${conversationId}:${eventId}`,
+    channel: 'messaging',
+    endUser: { externalId: '912382197', verified: true },
+  });
+
+  it('setIfAbsent: the first value stays, and every caller reads it', async () => {
+    const conversations = createMemoryConversationStore();
+    expect(await conversations.setIfAbsent(conversationId, open('a'))).toEqual({
+      stored: true,
+      value: open('a'),
+    });
+    expect(await conversations.setIfAbsent(conversationId, open('b'))).toEqual({
+      stored: false,
+      value: open('a'),
+    });
+  });
+
+  it('deleteIf: deletes only the value it is given (compared by content)', async () => {
+    const conversations = createMemoryConversationStore();
+    await conversations.setIfAbsent(conversationId, open('a'));
+    expect(await conversations.deleteIf(conversationId, open('b'))).toBe(false);
+    const sameContent: OpenInteraction = {
+      endUser: { verified: true, externalId: '912382197' },
+      channel: 'messaging',
+      interactionId: open('a').interactionId,
+    };
+    expect(await conversations.deleteIf(conversationId, sameContent)).toBe(true);
+    expect(await conversations.get(conversationId)).toBeUndefined();
+    expect(await conversations.deleteIf(conversationId, open('a'))).toBe(false);
   });
 });
 
