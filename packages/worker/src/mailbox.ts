@@ -45,21 +45,36 @@ export interface MailboxEntry {
   event: unknown;
   /** When it was pushed, in ms since the epoch. */
   enqueuedAt: number;
+  /** The W3C trace context the event was enqueued in, when there was one. */
+  trace?: Record<string, string> | undefined;
 }
 
-export function encodeEntry(event: InteractionEvent, now: number): string {
-  return `${randomUUID()}${JSON.stringify({ event, enqueuedAt: now })}`;
+export function encodeEntry(event: InteractionEvent, now: number, trace?: Record<string, string>): string {
+  return `${randomUUID()}${JSON.stringify({ event, enqueuedAt: now, trace })}`;
+}
+
+function stringRecord(value: unknown): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const entries = Object.entries(value).filter(
+    (entry): entry is [string, string] => typeof entry[1] === 'string',
+  );
+  return entries.length === 0 ? undefined : Object.fromEntries(entries);
 }
 
 /** Decodes an entry; an undecodable one keeps its text as `event`, so it can be dead-lettered as is. */
 export function decodeEntry(entry: string): MailboxEntry {
   const id = entry.slice(0, entryIdLength);
   try {
-    const parsed = JSON.parse(entry.slice(entryIdLength)) as { event?: unknown; enqueuedAt?: unknown };
+    const parsed = JSON.parse(entry.slice(entryIdLength)) as {
+      event?: unknown;
+      enqueuedAt?: unknown;
+      trace?: unknown;
+    };
     return {
       id,
       event: parsed.event,
       enqueuedAt: typeof parsed.enqueuedAt === 'number' ? parsed.enqueuedAt : 0,
+      trace: stringRecord(parsed.trace),
     };
   } catch {
     return { id, event: entry.slice(entryIdLength), enqueuedAt: 0 };

@@ -13,6 +13,7 @@ import {
 } from './queues.js';
 import { parseTenantId } from './tenants.js';
 import { queueUnavailable } from './worker-errors.js';
+import { currentTraceCarrier } from './worker-telemetry.js';
 
 export const producerOptionsSchema = z.object({
   ...queueConnectionSchema.shape,
@@ -74,7 +75,7 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
         pushed = await mailboxes.push(
           keys,
           seenKey(prefix, tenant, event),
-          encodeEntry(event, Date.now()),
+          encodeEntry(event, Date.now(), currentTraceCarrier()),
           dedupeWindowMs,
         );
       } catch (error) {

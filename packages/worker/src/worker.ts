@@ -23,6 +23,7 @@ import {
 } from './queues.js';
 import { createConnectorPool, type TenantConnectorOptions, type TenantSource } from './tenants.js';
 import { attemptsExhausted } from './worker-errors.js';
+import { inEnqueuedContext, observeQueueDepth, workerInstruments } from './worker-telemetry.js';
 
 export const workerOptionsSchema = z.object({
   ...queueConnectionSchema.shape,
@@ -130,8 +131,11 @@ export async function createWorker(options: WorkerOptions): Promise<CrmWorker> {
   }
 
   async function handleEntry(tenantId: string, entry: MailboxEntry): Promise<CrmConnectError | undefined> {
+    if (entry.enqueuedAt > 0)
+      workerInstruments().jobAge.record(Math.max(0, Date.now() - entry.enqueuedAt) / 1000);
     try {
-      await pool.handle(tenantId, entry.event);
+      // The connector's span continues the trace the platform enqueued the event in.
+      await inEnqueuedContext(entry.trace, () => pool.handle(tenantId, entry.event));
       return undefined;
     } catch (error) {
       if (isCrmConnectError(error)) return error;
@@ -166,6 +170,7 @@ export async function createWorker(options: WorkerOptions): Promise<CrmWorker> {
     };
     // The entry id as job id: a worker that dies before the pop dead-letters it again, as one letter.
     await deadLetters.add(error.code, letter, { jobId: entry.id });
+    workerInstruments().deadLetters.add(1, { 'error.type': error.code });
     logger.log('error', 'event dead-lettered', {
       tenantId: job.tenantId,
       interactionId: job.interactionId,
@@ -256,6 +261,12 @@ export async function createWorker(options: WorkerOptions): Promise<CrmWorker> {
   );
   worker.on('stalled', (jobId) => logger.log('warn', 'drain job stalled; recovered', { jobId }));
   await worker.waitUntilReady();
+  const drainQueue = new Queue<DrainJob>(drainQueueName, { connection, prefix: bullPrefix(prefix) });
+  drainQueue.on('error', (error) => logger.log('warn', 'drain queue error', { error: error.message }));
+  const stopObserving = observeQueueDepth(async () => ({
+    [drainQueueName]: await drainQueue.getJobCounts('waiting', 'delayed', 'active'),
+    [deadLetterQueueName]: await deadLetters.getJobCounts('waiting'),
+  }));
 
   return {
     get connectors() {
@@ -264,10 +275,11 @@ export async function createWorker(options: WorkerOptions): Promise<CrmWorker> {
     close() {
       closed ??= (async () => {
         closing = true;
+        stopObserving();
         // Waits for the jobs under way: each ends after its current event (see `drain`).
         await worker.close();
         await pool.close();
-        await Promise.allSettled([deadLetters.close(), redis.quit()]);
+        await Promise.allSettled([deadLetters.close(), drainQueue.close(), redis.quit()]);
       })();
       return closed;
     },
