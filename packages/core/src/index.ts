@@ -136,7 +136,8 @@ export {
   optionalText,
   type PluginSettingsSchema,
 } from './settings/common-settings.js';
-export { settingsJsonSchema } from './settings/json-schema.js';
+export { type SettingsJsonSchemaSource, settingsJsonSchema } from './settings/json-schema.js';
+export { anyCase, loopbackUrlPattern, trimmedPattern } from './settings/json-schema-patterns.js';
 export {
   applySettingsRules,
   type CheckboxState,
@@ -158,6 +159,7 @@ export {
   type Instruments,
   instrumentationScope,
   instruments,
+  measureTokenRequest,
 } from './telemetry/instruments.js';
 export { routeTemplate } from './telemetry/route-template.js';
 export { type TextUnit, textLength } from './text-units.js';

@@ -29,6 +29,12 @@ export interface SeededUsers {
 export type Mock = (crm: () => nock.Scope) => void;
 
 /**
+ * Makes an interceptor stand for a write the CRM made whose answer was lost: `lose(crm().post(…))`
+ * registers it answering 503, or holding its answer past the client's timeout (the suite runs both).
+ */
+export type LoseAnswer = (interceptor: nock.Interceptor) => nock.Scope;
+
+/**
  * Everything the conformance suite needs to know about a plugin's wire format. Each function
  * registers the interceptors one plugin call makes against the mocked CRM, answering with
  * realistic, trimmed payloads; the harness fails the test if any is left unused.
@@ -52,6 +58,16 @@ export interface ConformanceMocks {
   changeOwner: (ticketId: string) => Mock;
   /** The note added to `ticketId`. */
   addNote: (ticketId: string) => Mock;
+  /**
+   * Everything one `createTicket` call sends, its ticket create made by the CRM but answered as
+   * `lose` says (pass it the create's interceptor). Then the CRM as it is afterwards, the ticket
+   * there: register `.optionally()` what a correct plugin may send next, answered as the CRM would
+   * (a lookup finds `ticketId`; a repeat with the CRM's own idempotency key answers `ticketId`; a
+   * repeat without it makes a second ticket). Optional for now: without it these checks are todo.
+   */
+  createTicketAnswerLost?: ((ticketId: string, lose: LoseAnswer) => Mock) | undefined;
+  /** The same for the note added to `ticketId`: made by the CRM, its answer lost, then found or repeated. */
+  addNoteAnswerLost?: ((ticketId: string, lose: LoseAnswer) => Mock) | undefined;
 }
 
 export interface ConformanceFixture<TSchema extends PluginSettingsSchema> {
@@ -70,4 +86,11 @@ export interface ConformanceFixture<TSchema extends PluginSettingsSchema> {
   ownerOf: (request: CapturedRequest) => string | undefined;
   /** The user a write request is performed as (from its auth or impersonation header). */
   performerOf: (request: CapturedRequest) => string | undefined;
+  /**
+   * The key the CRM itself de-duplicates a write on, read as the CRM reads it: an idempotency
+   * header it honours (Zendesk's `Idempotency-Key`), or an external id it refuses to store twice;
+   * `undefined` when the request carries none. Omit it for a CRM without any. The lost-answer
+   * checks count writes with the same key as one record, and every write without one as a record.
+   */
+  idempotencyKeyOf?: ((request: CapturedRequest) => string | undefined) | undefined;
 }

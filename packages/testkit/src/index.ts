@@ -4,18 +4,27 @@ import { useHarness } from './harness.js';
 import { actorResolutionSuite } from './suites/actor-resolution.js';
 import { credentialsSuite } from './suites/credentials.js';
 import { errorsAndRetriesSuite } from './suites/errors-and-retries.js';
+import { lostAnswersSuite } from './suites/lost-answers.js';
 import { recordOperationsSuite } from './suites/record-operations.js';
 import { secretRedactionSuite } from './suites/secret-redaction.js';
 import { settingsSuite } from './suites/settings.js';
 
 export * from './events.js';
-export type { CapturedRequest, ConformanceFixture, ConformanceMocks, Mock, SeededUsers } from './fixture.js';
-export { type Harness, useHarness } from './harness.js';
+export type {
+  CapturedRequest,
+  ConformanceFixture,
+  ConformanceMocks,
+  LoseAnswer,
+  Mock,
+  SeededUsers,
+} from './fixture.js';
+export { type Harness, type SettingsOverrides, useHarness } from './harness.js';
 
 /**
  * Registers the whole conformance suite for a plugin: a plugin's `contract.test.ts` is this one
- * call. Every test runs against nock (no network), fails on an unused interceptor, and checks each
- * write twice: what the connector returned and what the CRM received.
+ * call. Every test runs against nock (no network), fails on an unused interceptor or a secret
+ * printed to stdout/stderr, and checks each write twice: what the connector returned and what the
+ * CRM received.
  */
 export function testPlugin<TSchema extends PluginSettingsSchema>(fixture: ConformanceFixture<TSchema>): void {
   const harness = useHarness(fixture);
@@ -24,5 +33,6 @@ export function testPlugin<TSchema extends PluginSettingsSchema>(fixture: Confor
   actorResolutionSuite(fixture, harness);
   recordOperationsSuite(fixture, harness);
   errorsAndRetriesSuite(fixture, harness);
+  lostAnswersSuite(fixture, harness);
   secretRedactionSuite(fixture, harness);
 }

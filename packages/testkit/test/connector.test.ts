@@ -1,7 +1,7 @@
 import { isCrmConnectError } from '@crm-connect/core';
 import { agentAssigned, chatStarted, interactionEnded, useHarness } from '@crm-connect/testkit';
+import { helpdeskFixture, users } from '@crm-connect/testkit/example';
 import { describe, expect, it } from 'vitest';
-import { helpdeskFixture, users } from './helpdesk-fixture.js';
 
 const harness = useHarness(helpdeskFixture);
 const { mocks } = helpdeskFixture;

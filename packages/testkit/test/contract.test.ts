@@ -1,4 +1,4 @@
 import { testPlugin } from '@crm-connect/testkit';
-import { helpdeskFixture } from './helpdesk-fixture.js';
+import { helpdeskFixture } from '@crm-connect/testkit/example';
 
 testPlugin(helpdeskFixture);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
-import { isCrmConnectError, TransportError, withTimeout } from '@crm-connect/core';
+import { isCrmConnectError, measureTokenRequest, TransportError, withTimeout } from '@crm-connect/core';
 import { pausedTokenError, tokenErrorToCrmError } from './dynamics-auth-errors.js';
 import { pluginId } from './dynamics-plugin-id.js';
 import { type DynamicsCredentials, microsoftAuthorityHosts } from './dynamics-settings.js';
@@ -162,18 +162,20 @@ function createTokenSource(credentials: DynamicsCredentials): TokenSource & { di
     const request: TokenAcquisition = { signal: AbortSignal.timeout(timeoutMs), timeoutMs };
     const client = application;
     try {
-      const result = await withTimeout(
-        // https://learn.microsoft.com/javascript/api/@azure/msal-node/confidentialclientapplication#@azure-msal-node-confidentialclientapplication-acquiretokenbyclientcredential
-        withAcquisition(request, () =>
-          client.acquireTokenByClientCredential({ scopes: [scope], skipCache: fresh }),
-        ),
-        // A backstop only: the network client's abort ends the request itself at the deadline.
-        timeoutMs + 50,
-        () =>
-          new TransportError(
-            `dynamics: ${credentials.authorityHost} issued no token within ${timeoutMs} ms. Check that it is reachable; the request is retried automatically.`,
-            { pluginId },
+      const result = await measureTokenRequest(pluginId, () =>
+        withTimeout(
+          // https://learn.microsoft.com/javascript/api/@azure/msal-node/confidentialclientapplication#@azure-msal-node-confidentialclientapplication-acquiretokenbyclientcredential
+          withAcquisition(request, () =>
+            client.acquireTokenByClientCredential({ scopes: [scope], skipCache: fresh }),
           ),
+          // A backstop only: the network client's abort ends the request itself at the deadline.
+          timeoutMs + 50,
+          () =>
+            new TransportError(
+              `dynamics: ${credentials.authorityHost} issued no token within ${timeoutMs} ms. Check that it is reachable; the request is retried automatically.`,
+              { pluginId },
+            ),
+        ),
       );
       if (result === null || result.accessToken === '') {
         throw new TransportError(`dynamics: ${credentials.authorityHost} answered without an access token.`, {

@@ -1,12 +1,15 @@
 import {
+  anyCase,
   ConfigurationError,
   type CredentialGroup,
   commonSettingsShape,
   type FieldIssue,
   loopbackOrigin,
+  loopbackUrlPattern,
   optionalText,
   parseHttpsUrl,
   type SettingsDefinition,
+  trimmedPattern,
 } from '@crm-connect/core';
 import { z } from 'zod';
 import { pluginId } from './dynamics-plugin-id.js';
@@ -133,30 +136,66 @@ const authorityHost = z.preprocess(
     .default('https://login.microsoftonline.com'),
 );
 
+/**
+ * The rules above as JSON Schema patterns, for forms (any case, surrounding spaces allowed, as
+ * zod reads them). A host zod accepts is never refused; the server still has the last word.
+ */
+const guidText = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const domainLabel = '[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?';
+const organizationHostText = `[a-zA-Z0-9][a-zA-Z0-9-]{0,62}\\.(?:${anyCase('api.')})?${anyCase('crm')}[0-9]*\\.(?:${['dynamics.com', 'microsoftdynamics.us', 'appsplatform.us', 'dynamics.cn'].map(anyCase).join('|')})`;
+const organizationUrlPattern = trimmedPattern(
+  `(?:${anyCase('https://')})?${organizationHostText}(?::(?:443)?)?(?:[/?#\\\\].*)?|${loopbackUrlPattern()}`,
+);
+const tenantIdPattern = trimmedPattern(`${guidText}|(?=\\S{4,253}\\s*$)(?:${domainLabel}\\.)+[a-zA-Z]{2,63}`);
+const authorityHostPattern = `^\\s*$|${trimmedPattern(
+  `${anyCase('https://')}(?:${[...microsoftAuthorityHosts].map(anyCase).join('|')})(?::(?:443)?)?(?:[/?#\\\\].*)?|${loopbackUrlPattern({ httpsOnly: true })}`,
+)}`;
+
 /** The settings of the Dynamics 365 plugin. Credential fields accept "" as "not set" (admin forms). */
 export const dynamicsSettingsSchema = z.object({
   ...commonSettingsShape,
-  organizationUrl: optionalText(organizationUrl).describe(
-    'Dynamics 365 environment URL, such as https://contoso.crm4.dynamics.com',
-  ),
-  tenantId: optionalText(tenantId).describe('Microsoft Entra (Azure AD) Directory (tenant) ID'),
-  clientId: optionalText(clientId).describe('Active Directory application (client) ID'),
-  clientSecret: optionalText(clientSecret).describe('Active Directory application key (client secret value)'),
-  authorityHost: authorityHost.describe(
-    'Microsoft Entra sign-in host; change only for a sovereign cloud (https://login.microsoftonline.us) or a test sandbox',
-  ),
-  impersonateAgents: z
-    .boolean()
-    .default(false)
-    .describe(
-      'Write as the identified agent (impersonation through the CallerObjectId header); needs the Delegate role on the application user. Off: the application user performs every write and agents keep ownership',
-    ),
+  organizationUrl: optionalText(organizationUrl).meta({
+    title: 'Environment URL',
+    description:
+      'The Dynamics 365 environment, such as https://contoso.crm4.dynamics.com: Power Platform admin center › Environments › your environment › Environment URL. A local sandbox: its loopback URL, such as https://127.0.0.1:4010.',
+    pattern: organizationUrlPattern,
+  }),
+  tenantId: optionalText(tenantId).meta({
+    title: 'Directory (tenant) ID',
+    description:
+      'Your Microsoft Entra tenant: the Tenant ID from Microsoft Entra admin center › Overview (a GUID), or a verified domain such as contoso.onmicrosoft.com. Not common, organizations or consumers.',
+    pattern: tenantIdPattern,
+  }),
+  clientId: optionalText(clientId).meta({
+    title: 'Application (client) ID',
+    description:
+      'The Application (client) ID of the app registration that is the application user in Dynamics 365, a GUID: Microsoft Entra admin center › App registrations › your app › Overview.',
+    pattern: trimmedPattern(guidText),
+  }),
+  clientSecret: optionalText(clientSecret).meta({
+    title: 'Application key (client secret)',
+    description:
+      'The Value of a client secret of that app registration (App registrations › your app › Certificates & secrets), shown once when the secret is created; not its Secret ID. A saved secret shows as ********: leave it to keep the secret.',
+    // The Secret ID, a GUID, is what admins paste by mistake.
+    not: { pattern: trimmedPattern(guidText) },
+  }),
+  authorityHost: authorityHost.meta({
+    title: 'Sign-in host',
+    description:
+      'Microsoft Entra’s sign-in host. Leave it empty for https://login.microsoftonline.com; change it only for a sovereign cloud (https://login.microsoftonline.us, https://login.chinacloudapi.cn) or a local sandbox (https://127.0.0.1:PORT).',
+    pattern: authorityHostPattern,
+  }),
+  impersonateAgents: z.boolean().default(false).meta({
+    title: 'Write as the agent',
+    description:
+      'Write as the identified agent (impersonation through the CallerObjectId header); needs the Delegate role on the application user. Off: the application user performs every write and agents keep ownership.',
+  }),
 });
 export type DynamicsSettings = z.output<typeof dynamicsSettingsSchema>;
 
 const credentials: CredentialGroup<DynamicsSettings> = {
   id: 'application',
-  label: 'The organization URL, tenant ID, application ID and application key',
+  label: 'Dynamics 365 environment URL, tenant ID, application ID and application key',
   fields: ['organizationUrl', 'tenantId', 'clientId', 'clientSecret', 'authorityHost'],
   // The secret goes to the authority's token endpoint for the tenant, and its tokens to the organization.
   addressFields: ['organizationUrl', 'tenantId', 'authorityHost'],

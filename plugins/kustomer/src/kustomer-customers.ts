@@ -1,7 +1,6 @@
-import type { EndUser, PluginContext } from '@crm-connect/core';
+import { createOnce, type EndUser, type PluginContext } from '@crm-connect/core';
 import { z } from 'zod';
 import type { KustomerClient } from './kustomer-client.js';
-import { createOnce } from './kustomer-create-once.js';
 import { operations, parseAnswer, parseWriteAnswer } from './kustomer-errors.js';
 
 const customerSchema = z.object({ data: z.object({ id: z.string().min(1) }) });
@@ -50,12 +49,11 @@ export async function findOrCreateCustomer(
   endUser: EndUser,
   http: PluginContext['http'],
 ): Promise<CustomerResult> {
-  const existing = await findCustomer(client, endUser);
-  if (existing !== undefined) return { customerId: existing, created: false, attempts: 0 };
   const identifiable = lookupPaths(endUser).length > 0;
   const result = await createOnce({
     http,
-    lookup: identifiable ? () => findCustomer(client, endUser) : undefined,
+    find: identifiable ? () => findCustomer(client, endUser) : undefined,
+    findFirst: true,
     create: async () => {
       // https://developer.kustomer.com/kustomer-api-docs/reference/createacustomer
       const response = await client.request({

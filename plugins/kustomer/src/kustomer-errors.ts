@@ -170,7 +170,7 @@ export const parseAnswer = createAnswerParser({
 
 /**
  * Parses the answer to a create: one that does not parse may follow a committed write, so it is a
- * retryable `InvalidResponseError`, which `createOnce` treats like any uncertain failure (the
+ * retryable `InvalidResponseError`, which core's `createOnce` treats like any uncertain failure (the
  * record is looked up by its external id, never created blindly again).
  */
 export const parseWriteAnswer = createWriteAnswerParser({

@@ -1,7 +1,6 @@
-import { type PluginContext, splitText } from '@crm-connect/core';
+import { createOnce, type PluginContext, splitText } from '@crm-connect/core';
 import { z } from 'zod';
 import type { KustomerClient } from './kustomer-client.js';
-import { createOnce } from './kustomer-create-once.js';
 import { operations, parseAnswer, parseWriteAnswer } from './kustomer-errors.js';
 
 /**
@@ -105,7 +104,7 @@ export async function addConversationNote(
     if (existing.has(index)) continue;
     const result = await createOnce({
       http,
-      lookup: async () => (await findNotes(client, conversationId, [part])).get(0),
+      find: async () => (await findNotes(client, conversationId, [part])).get(0),
       create: async () => {
         // https://developer.kustomer.com/kustomer-api-docs/reference/createanotewithinconversation
         const response = await client.request({

@@ -7,6 +7,7 @@ import {
   type CreateTicketInput,
   type CreateTicketResult,
   type CrmUser,
+  createOnce,
   isCrmConnectError,
   type PluginContext,
   type TicketRef,
@@ -14,7 +15,6 @@ import {
 } from '@crm-connect/core';
 import { z } from 'zod';
 import type { KustomerClient } from './kustomer-client.js';
-import { createOnce } from './kustomer-create-once.js';
 import { findOrCreateCustomer } from './kustomer-customers.js';
 import { operations, parseAnswer, parseWriteAnswer } from './kustomer-errors.js';
 import { addConversationNote } from './kustomer-notes.js';
@@ -141,7 +141,7 @@ export async function createConversation(
   const replyChannel = replyChannels[event.channel];
   const conversation = await createOnce({
     http,
-    lookup: () => findConversation(client, event.interactionId),
+    find: () => findConversation(client, event.interactionId),
     create: async () => {
       // https://developer.kustomer.com/kustomer-api-docs/reference/createaconversation
       const response = await client.request({
@@ -170,7 +170,7 @@ export async function createConversation(
   });
   // Found after an uncertain create, the conversation may already carry its note.
   const ticket = { ...conversation.value, contactId: conversation.value.contactId ?? customer.customerId };
-  const description = await note(ticket.id, conversation.recovered);
+  const description = await note(ticket.id, conversation.found);
   return {
     ticket,
     created: conversation.created,

@@ -5,6 +5,7 @@ import {
   type CrmConnectError,
   isCrmConnectError,
   isLoopbackHost,
+  measureTokenRequest,
   type PluginContext,
   RateLimitedError,
   TransportError,
@@ -196,8 +197,8 @@ export async function refreshAccessToken(
   // No verifier on this instance: PKCE belongs to the code exchange, not to refreshes.
   const oauth2 = new OAuth2(jsforceConfig(config));
   config.context.redactor.add(refreshToken);
-  const token = await call(config, oauth2, 'refresh the admin session', () =>
-    oauth2.refreshToken(refreshToken),
+  const token = await measureTokenRequest(pluginId, () =>
+    call(config, oauth2, 'refresh the admin session', () => oauth2.refreshToken(refreshToken)),
   );
   return parseToken(config, token);
 }

@@ -161,23 +161,20 @@ export const salesforceSettingsSchema = z.object({
       description: 'The Salesforce REST API version to call, 46.0 or later.',
       pattern: '^(?:0?(?:4[6-9]|[5-9][0-9])|[1-9][0-9]{2})\\.0$',
     }),
-  caseExternalIdField: customFieldSchema
-    .default('CrmConnect_Interaction_Id__c')
-    .meta({
-      title: 'Case interaction id field',
-      description:
-        'The API name of the Case field (Text, Unique, External ID) that holds the interaction id: Setup › Object Manager › Case › Fields & Relationships.',
-    }),
-  contactExternalIdField: customFieldSchema
-    .default('CrmConnect_Contact_Key__c')
-    .meta({
-      title: 'Contact key field',
-      description:
-        'The API name of the Contact field (Text, Unique, External ID) that holds the end user’s email, phone or id: Setup › Object Manager › Contact › Fields & Relationships.',
-    }),
+  caseExternalIdField: customFieldSchema.default('CrmConnect_Interaction_Id__c').meta({
+    title: 'Case interaction id field',
+    description:
+      'The API name of the Case field (Text, Unique, External ID) that holds the interaction id: Setup › Object Manager › Case › Fields & Relationships.',
+  }),
+  contactExternalIdField: customFieldSchema.default('CrmConnect_Contact_Key__c').meta({
+    title: 'Contact key field',
+    description:
+      'The API name of the Contact field (Text, Unique, External ID) that holds the end user’s email, phone or id: Setup › Object Manager › Contact › Fields & Relationships.',
+  }),
   caseOrigins: caseOriginsSchema.prefault({}).meta({
     title: 'Case Origin per channel',
-    description: 'The Case Origin picklist value given to the cases of each channel; each must exist in the picklist.',
+    description:
+      'The Case Origin picklist value given to the cases of each channel; each must exist in the picklist.',
   }),
 });
 export type SalesforceSettings = z.output<typeof salesforceSettingsSchema>;

@@ -3,6 +3,7 @@ import {
   ConnectionClosedError,
   type HttpClient,
   InvalidResponseError,
+  measureTokenRequest,
   type Redactor,
 } from '@crm-connect/core';
 import { z } from 'zod';
@@ -124,7 +125,7 @@ export function createOAuthTokenSource(options: OAuthTokenSourceOptions): OAuthT
       return Promise.resolve(cached);
     }
     if (inFlight === undefined) {
-      inFlight = fetchToken().finally(() => {
+      inFlight = measureTokenRequest(pluginId, fetchToken).finally(() => {
         inFlight = undefined;
       });
     }

@@ -13,7 +13,7 @@ export function anyCase(text: string): string {
       const lower = character.toLowerCase();
       const upper = character.toUpperCase();
       if (lower !== upper) return `[${lower}${upper}]`;
-      return character.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+      return character.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     })
     .join('');
 }

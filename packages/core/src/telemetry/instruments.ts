@@ -91,3 +91,15 @@ function create(provider: MeterProvider): Instruments {
 export function countTokenRequest(pluginId: string, outcome: 'success' | 'failure'): void {
   instruments().tokenRefreshes.add(1, { 'crm_connect.plugin': pluginId, 'crm_connect.outcome': outcome });
 }
+
+/** Runs a plugin's token request and counts it as succeeded or failed. */
+export async function measureTokenRequest<T>(pluginId: string, request: () => Promise<T>): Promise<T> {
+  try {
+    const result = await request();
+    countTokenRequest(pluginId, 'success');
+    return result;
+  } catch (error) {
+    countTokenRequest(pluginId, 'failure');
+    throw error;
+  }
+}

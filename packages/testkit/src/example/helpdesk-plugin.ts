@@ -1,6 +1,8 @@
 /**
- * A minimal CRM plugin used only to prove the conformance suite and the core end to end. It
- * speaks to "Helpdesk", a made-up REST API with Bearer API keys. Not shipped.
+ * The worked example of docs/adding-a-crm.md, shipped as `@crm-connect/testkit/example`: a
+ * minimal plugin for "Helpdesk", a made-up REST API with Bearer API keys that honours an
+ * `Idempotency-Key` header on every POST (a repeat with the same key answers with what the first
+ * made). The testkit's own tests run the conformance suite against it.
  */
 import {
   AuthenticationError,
@@ -19,6 +21,7 @@ import { z } from 'zod';
 const settingsSchema = z.object({
   ...commonSettingsShape,
   baseUrl: z.url({ protocol: /^https$/ }).describe('Helpdesk API base URL'),
+  // optionalText: a form sends "" for a field left empty, which must parse as "not set".
   apiKey: optionalText(z.string().min(8, 'must be the 32-character key from Settings › API')).describe(
     'API key',
   ),
@@ -45,16 +48,20 @@ function mapError(response: ErrorResponse) {
   return undefined;
 }
 
+/** Every call goes through core's HTTP layer, with the context's budget, redactor, logger and HTTP overrides. */
 function client(settings: HelpdeskSettings, context: PluginContext) {
   const auth: AuthProvider = { headers: async () => ({ Authorization: `Bearer ${settings.apiKey ?? ''}` }) };
   return createHttpClient({
     pluginId: 'helpdesk',
     baseUrl: settings.baseUrl,
     auth,
+    // One budget per Helpdesk account (its documented limit), shared by every connector of the account.
     budget: context.rateBudgets.forAccount(`helpdesk:${settings.baseUrl}`, { requestsPerInterval: 600 }),
     redactor: context.redactor,
     logger: context.logger,
     mapError,
+    // Helpdesk honours this header, so a POST with an `idempotencyKey` is safe to retry. A CRM
+    // without one gets no header and no retried POST: look up, then create (core's createOnce).
     idempotencyHeader: 'Idempotency-Key',
     retry: context.http.retry,
     timeoutMs: context.http.timeoutMs,
@@ -62,6 +69,7 @@ function client(settings: HelpdeskSettings, context: PluginContext) {
 }
 
 async function me(settings: HelpdeskSettings, context: PluginContext): Promise<CrmUser> {
+  // Registered before anything can log it: the context may come from a save flow that knows no secret yet.
   context.redactor.add(settings.apiKey);
   const response = await client(settings, context).request({
     method: 'GET',

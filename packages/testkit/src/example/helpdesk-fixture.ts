@@ -1,7 +1,13 @@
-import type { ConformanceFixture, SeededUsers } from '@crm-connect/testkit';
+import type { ConformanceFixture, SeededUsers } from '../fixture.js';
 import { helpdeskPlugin } from './helpdesk-plugin.js';
 
+/**
+ * The example's mocked Helpdesk: what the conformance suite needs to know about its wire format.
+ * A plugin's own fixture has the same shape (`plugins/<crm>/test/<crm>-fixture.ts`).
+ */
+
 export const origin = 'https://acme.helpdesk.test';
+/** Made up, like the API it opens. */
 export const apiKey = 'hd_live_7f3a9c2e5b8d4f1a6c0e9b2d';
 
 export const users: SeededUsers = {
@@ -80,7 +86,36 @@ export const helpdeskFixture: ConformanceFixture<typeof helpdeskPlugin.settings.
         .post(`/api/tickets/${ticketId}/notes`)
         .reply(201, { note: { id: 'n-1' } });
     },
+    createTicketAnswerLost: (ticketId, lose) => (crm) => {
+      // Helpdesk made the ticket; its answer never came back.
+      lose(crm().post('/api/tickets'));
+      // What may follow: a repeat with an Idempotency-Key is answered with the ticket already
+      // made; a repeat without one makes a second ticket, as Helpdesk would.
+      crm()
+        .post('/api/tickets')
+        .matchHeader('idempotency-key', /.+/)
+        .optionally()
+        .reply(201, { ticket: { id: ticketId } }, { 'x-idempotency-lookup': 'hit' });
+      crm()
+        .post('/api/tickets')
+        .optionally()
+        .reply(201, { ticket: { id: `${ticketId}-2` } }, { 'x-idempotency-lookup': 'miss' });
+    },
+    addNoteAnswerLost: (ticketId, lose) => (crm) => {
+      lose(crm().post(`/api/tickets/${ticketId}/notes`));
+      crm()
+        .post(`/api/tickets/${ticketId}/notes`)
+        .matchHeader('idempotency-key', /.+/)
+        .optionally()
+        .reply(201, { note: { id: 'n-1' } }, { 'x-idempotency-lookup': 'hit' });
+      crm()
+        .post(`/api/tickets/${ticketId}/notes`)
+        .optionally()
+        .reply(201, { note: { id: 'n-2' } }, { 'x-idempotency-lookup': 'miss' });
+    },
   },
+  // Helpdesk de-duplicates every POST on this header: two requests with one key make one record.
+  idempotencyKeyOf: (request) => request.headers['idempotency-key'],
   ownerOf: (request) => (request.body as { ticket?: { owner_id?: string } } | undefined)?.ticket?.owner_id,
   // Helpdesk attributes everything done with a key to the key's user.
   performerOf: (request) => (request.headers.authorization === bearer ? users.admin.id : undefined),
