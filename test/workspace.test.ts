@@ -19,6 +19,10 @@ interface PackageJson {
   type?: string;
   exports?: Record<string, Record<string, string>>;
   engines?: { node?: string };
+  private?: boolean;
+  license?: string;
+  publishConfig?: { access?: string };
+  repository?: { url?: string; directory?: string };
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -97,10 +101,27 @@ describe('workspace layout', () => {
       expect(pkg.name).toBe(`@crm-connect/${name}`);
       expect(pkg.type).toBe('module');
       expect(Object.keys(pkg.exports?.['.'] ?? {})[0]).toBe('types');
-      expect(pkg.engines?.node).toBe('>=20.12.1');
+      // require() of an ES module works from Node 20.19 on; before it, a CommonJS consumer gets ERR_REQUIRE_ESM.
+      expect(pkg.engines?.node).toBe('>=20.19.0');
       expect(existsSync(`${root}${folder}/src/index.ts`)).toBe(true);
     },
   );
+
+  it.each(packages)('%s: ready to publish (licence file, public access, repository, ranges on siblings)', (folder) => {
+    const pkg = readPackage(folder);
+    for (const [name, range] of Object.entries({
+      ...pkg.dependencies,
+      ...pkg.devDependencies,
+      ...pkg.peerDependencies,
+    }))
+      if (name.startsWith('@crm-connect/')) expect(range, `${folder} → ${name}`).toBe('workspace:^');
+    if (pkg.private === true) return;
+    expect(pkg.license).toBe('MIT');
+    expect(readFileSync(`${root}${folder}/LICENSE`, 'utf8')).toBe(readFileSync(`${root}LICENSE`, 'utf8'));
+    expect(existsSync(`${root}${folder}/README.md`)).toBe(true);
+    expect(pkg.publishConfig?.access).toBe('public');
+    expect(pkg.repository?.directory).toBe(folder);
+  });
 
   it('every package is type-checked by the root build', () => {
     const references = (
