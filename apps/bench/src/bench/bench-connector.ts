@@ -10,12 +10,12 @@ import type { RequestLog, RequestLogEntry } from '@crm-connect/sandbox';
 /**
  * A connector as a platform runs it for the bench: the default user on (the rule the figures are
  * about), abandoned-call tickets on, an audit sink that keeps recent events (a platform has one),
- * and the rate budgets the figure asks for.
+ * and the rate budgets the figure asks for (default: the process-wide registry, as a platform's).
  */
 export function benchConnector(
   plugin: CrmPlugin,
   settings: Record<string, unknown>,
-  rateBudgets: RateBudgetRegistry,
+  rateBudgets?: RateBudgetRegistry,
 ): Connector {
   return createConnector({
     plugin,

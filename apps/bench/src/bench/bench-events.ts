@@ -1,4 +1,4 @@
-import type { InteractionEvent } from '@crm-connect/core';
+import type { InteractionEvent, PlatformAgent } from '@crm-connect/core';
 import { type DemoStep, demoSteps } from '@crm-connect/sandbox-crms';
 
 /**
@@ -38,6 +38,18 @@ function only(events: InteractionEvent[], type: InteractionEvent['type']): Inter
 /** "Chat started before an agent": the event the cost figure times. */
 export function chatBeforeAgent(interactionId: string): InteractionEvent {
   return only(chatStarted.events(interactionId), 'chat.started');
+}
+
+/** The demo's Alex Agent (alex.agent@acme.test), as the platform names him. */
+export const alexAgent: PlatformAgent = (() => {
+  const { agent } = only(assignedLater.events('alex'), 'agent.assigned');
+  if (agent === undefined) throw new Error('The demo step assigns no agent');
+  return agent;
+})();
+
+/** "Chat started" with an agent already on it: the agent is identified, and writes as themselves where the CRM allows. */
+export function chatWithAgent(interactionId: string, agent: PlatformAgent): InteractionEvent {
+  return { ...chatBeforeAgent(interactionId), agent };
 }
 
 /** A whole interaction: chat started, agent assigned, interaction ended (the memory figure's unit). */

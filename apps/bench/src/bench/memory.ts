@@ -1,12 +1,6 @@
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { SandboxCrm } from '@crm-connect/sandbox-crms';
-import {
-  type MemoryReport,
-  type MemorySnapshot,
-  type MemoryTask,
-  memoryReportSchema,
-} from './memory-task.js';
+import { type MemorySnapshot, type MemoryTask, memoryReportSchema } from './memory-task.js';
+import { runInWorker } from './worker-process.js';
 
 /** Figure 5: the connector process's memory after N whole interactions, and after ten times as many. */
 export interface MemoryResult {
@@ -30,7 +24,11 @@ export async function measureMemory(crm: SandboxCrm, options: MemoryOptions): Pr
   try {
     const task: MemoryTask = { crm: await running.portable(), ...options };
     const started = performance.now();
-    const report = await inWorker(task);
+    const report = await runInWorker(
+      new URL('./memory-worker.js', import.meta.url),
+      task,
+      memoryReportSchema,
+    );
     if ('error' in report) throw new Error(`The ${crm.displayName} memory worker failed: ${report.error}`);
     const first = report.snapshots[0];
     const last = report.snapshots.at(-1);
@@ -45,24 +43,4 @@ export async function measureMemory(crm: SandboxCrm, options: MemoryOptions): Pr
   } finally {
     await running.stop();
   }
-}
-
-/** Runs the task in a worker process (it inherits NODE_EXTRA_CA_CERTS, which Dynamics needs). */
-function inWorker(task: MemoryTask): Promise<MemoryReport> {
-  const worker = fork(fileURLToPath(new URL('./memory-worker.js', import.meta.url)), {
-    execArgv: ['--expose-gc'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    worker.once('message', (message: unknown) => {
-      const report = memoryReportSchema.safeParse(message);
-      if (report.success) resolve(report.data);
-      else reject(new Error(`The memory worker sent an unreadable report: ${report.error.message}`));
-    });
-    worker.once('exit', (code) =>
-      reject(new Error(`The memory worker exited (code ${code}) without a report`)),
-    );
-    worker.once('error', reject);
-    worker.send(task);
-  });
 }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { createHttpClient, createRedactor, type HttpMethod } from '@crm-connect/core';
-import type { RequestLogEntry } from '@crm-connect/sandbox';
 import axios from 'axios';
 import { unthrottledBudgets } from '../unthrottled-budgets.js';
 
@@ -58,14 +57,29 @@ export interface InteractionTemplate {
   answerSource: AnswerSource | undefined;
 }
 
+/**
+ * What the replay reads of a request the sandbox logged (its `RequestLogEntry` has more): an
+ * entry read in the bench's own process, or one sent over from the sandbox host process.
+ */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  /** The query string without `?`, or ''. */
+  query: string;
+  headers: Readonly<Record<string, string>>;
+  body?: unknown;
+  /** `undefined` when no answer went out. */
+  status?: number | undefined;
+}
+
 /** A captured interaction: its log entries, its interaction id, and the record the connector reported. */
 export interface Capture {
-  entries: readonly RequestLogEntry[];
+  entries: readonly LoggedRequest[];
   interactionId: string;
   recordId: string | undefined;
 }
 
-function requestOf(entry: RequestLogEntry): RequestTemplate {
+function requestOf(entry: LoggedRequest): RequestTemplate {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(entry.headers)) {
     if (!clientHeaders.has(name)) headers[name] = value;
@@ -288,7 +302,8 @@ export async function calibrate(
   template: InteractionTemplate,
   interactionId: string,
   send: Sender,
-  recordIdFor: (interactionId: string) => string | undefined,
+  /** Reads the store (in this process, or the sandbox host's: hence a promise allowed). */
+  recordIdFor: (interactionId: string) => string | undefined | Promise<string | undefined>,
 ): Promise<InteractionTemplate> {
   const prepared = prepare(template, interactionId);
   const firstNaming = prepared.findIndex((request) => request.needsAnswer);
@@ -300,7 +315,7 @@ export async function calibrate(
   for (const request of prepared.slice(0, firstNaming)) {
     answers.push((await send(outgoing(request, undefined))).data);
   }
-  const recordId = recordIdFor(interactionId);
+  const recordId = await recordIdFor(interactionId);
   if (recordId === undefined) throw new Error('The sandbox holds no record for the calibration replay');
   for (const [index, data] of answers.entries()) {
     const path = pathOf(data, recordId);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quantile, summarise } from '../../src/bench/statistics.js';
+import { compareRounds, mean, quantile, summarise } from '../../src/bench/statistics.js';
 
 describe('bench: order statistics', () => {
   it('takes the nearest-rank quantile: always a measured value', () => {
@@ -16,5 +16,12 @@ describe('bench: order statistics', () => {
 
   it('refuses to summarise nothing', () => {
     expect(() => quantile([], 0.5)).toThrow(RangeError);
+  });
+
+  it('compares rounds by their medians, and by their means with the outliers', () => {
+    const measured = [12, 12, 12, 12, 60];
+    const baseline = [10, 10, 10, 10, 10];
+    expect(mean(measured)).toBe(21.6);
+    expect(compareRounds(measured, baseline)).toEqual({ ratio: 1.2, ratioOfMeans: 2.16 });
   });
 });
