@@ -4,6 +4,8 @@
  * error message. Redacting by field name alone misses secrets echoed in URLs or CRM error bodies.
  */
 
+import { type FormMatch, hashWindow, SecretFormsIndex } from './secret-forms-index.js';
+
 export const REDACTED = '[REDACTED]';
 
 /** Secrets shorter than this are not redacted: masking every "a" would destroy messages and protect nothing. */
@@ -59,8 +61,11 @@ function wireForms(secret: string): { plain: string[]; base64Cores: string[] } {
   };
 }
 
-/** 12 base64 characters are 9 bytes of the secret: long enough not to match ordinary text by chance. */
-const minimumBase64CoreLength = 12;
+/**
+ * 12 base64 characters are 9 bytes of the secret: long enough not to match ordinary text by
+ * chance, and as long as the forms index's hash window.
+ */
+const minimumBase64CoreLength = hashWindow;
 
 /** Characters of standard base64, padding included: a match on a base64 core widens over them. */
 function isBase64Character(code: number): boolean {
@@ -83,46 +88,33 @@ function urlEncoded(secret: string): string {
   }
 }
 
-/**
- * How many secrets may be added (or dropped) after the full matcher was built before it is built
- * again. New secrets are matched by a small second matcher until then, and a dropped one may
- * linger in the full matcher (redacting an expired token is harmless): so a process meeting a new
- * credential on every request rebuilds the large matcher once per this many, not on every request.
- */
-const changesBeforeRebuild = 64;
+/** Every wire form of a secret, each marked as a base64 core (widened when matched) or not. */
+function formsOf(secret: string): Array<{ text: string; base64Core: boolean }> {
+  const { plain, base64Cores } = wireForms(secret);
+  const cores = new Set(base64Cores);
+  const forms = [...new Set([...plain, ...base64Cores])];
+  return forms.map((text) => ({ text, base64Core: cores.has(text) }));
+}
 
 /**
  * Redaction costs the same whatever a process has seen: only live secrets are held (configured
  * ones, and short-lived ones until they expire, at most `maximumShortLivedSecrets`), and a text is
- * matched against all of them in one regular-expression pass (two while recently added secrets
- * wait for the next rebuild); only a text that holds a secret pays for the replacement.
+ * scanned once, at a cost per character that does not grow with the secrets held
+ * (`SecretFormsIndex`); only a text that holds a secret pays for the replacement.
  */
 export function createRedactor(initialSecrets: Iterable<string | undefined | null> = []): Redactor {
   const permanent = new Set<string>();
   /** Short-lived secret → when it expires; Map order is insertion order, oldest first. */
   const shortLived = new Map<string, number>();
   let earliestExpiry = Number.POSITIVE_INFINITY;
-  /** Every secret held when it was built; `undefined` when there were none. */
-  let full: Compiled | undefined;
-  let fullStale = true;
-  /** Secrets added since `full` was built, and their own small matcher. */
-  let recent: string[] = [];
-  let recentMatcher: Compiled | undefined;
-  let recentStale = false;
-  let changes = 0;
+  const index = new SecretFormsIndex();
 
-  function changed(added: string | undefined): void {
-    if (fullStale) return;
-    changes += 1;
-    if (changes >= changesBeforeRebuild) {
-      fullStale = true;
-      return;
-    }
-    if (added !== undefined) {
-      recent.push(added);
-      recentStale = true;
-    }
-  }
+  const hold = (secret: string) => {
+    for (const form of formsOf(secret)) index.add(form.text, form.base64Core);
+  };
+  const release = (secret: string) => {
+    for (const form of formsOf(secret)) index.remove(form.text);
+  };
 
   function prune(now: number): void {
     if (now < earliestExpiry) return;
@@ -130,25 +122,9 @@ export function createRedactor(initialSecrets: Iterable<string | undefined | nul
     for (const [secret, expiresAt] of shortLived) {
       if (expiresAt <= now) {
         shortLived.delete(secret);
-        changed(undefined);
+        release(secret);
       } else earliestExpiry = Math.min(earliestExpiry, expiresAt);
     }
-  }
-
-  function matchers(): Array<Compiled | undefined> {
-    if (fullStale) {
-      full = compileForms([...permanent, ...shortLived.keys()]);
-      fullStale = false;
-      changes = 0;
-      recent = [];
-      recentMatcher = undefined;
-      recentStale = false;
-    }
-    if (recentStale) {
-      recentMatcher = compileForms(recent);
-      recentStale = false;
-    }
-    return [full, recentMatcher];
   }
 
   const redactor: Redactor = {
@@ -159,26 +135,27 @@ export function createRedactor(initialSecrets: Iterable<string | undefined | nul
       const known = shortLived.delete(secret);
       if (lifetime === undefined) {
         permanent.add(secret);
-        if (!known) changed(secret);
+        if (!known) hold(secret);
         return redactor;
       }
       const expiresAt = Date.now() + Math.max(0, lifetime);
-      // Re-added: moved to the newest end, with its new expiry; the set of forms is unchanged.
+      // Re-added: moved to the newest end, with its new expiry; its forms are held already.
       shortLived.set(secret, expiresAt);
       earliestExpiry = Math.min(earliestExpiry, expiresAt);
-      if (!known) changed(secret);
+      if (!known) hold(secret);
       if (shortLived.size > maximumShortLivedSecrets) {
         const oldest = shortLived.keys().next().value;
-        if (oldest !== undefined) shortLived.delete(oldest);
-        changed(undefined);
+        if (oldest !== undefined) {
+          shortLived.delete(oldest);
+          release(oldest);
+        }
       }
       return redactor;
     },
     redact(text) {
       prune(Date.now());
-      let result = text;
-      for (const matcher of matchers()) if (matcher !== undefined) result = replaceForms(result, matcher);
-      return result;
+      if (index.size === 0) return text;
+      return replaceMatches(text, index.find(text));
     },
     redactValue<T>(value: T): T {
       return redactDeep(value, redactor, 0) as T;
@@ -192,58 +169,37 @@ export function createRedactor(initialSecrets: Iterable<string | undefined | nul
   return redactor;
 }
 
-/** One matcher for the wire forms of these secrets; `undefined` for none. */
-function compileForms(secrets: readonly string[]): Compiled | undefined {
-  if (secrets.length === 0) return undefined;
-  const plain = new Set<string>();
-  const base64Cores = new Set<string>();
-  for (const secret of secrets) {
-    const forms = wireForms(secret);
-    for (const form of forms.plain) plain.add(form);
-    for (const core of forms.base64Cores) base64Cores.add(core);
-  }
-  // Longest first: at one position the regular expression takes the first alternative that matches.
-  const forms = [...new Set([...plain, ...base64Cores])].sort((a, b) => b.length - a.length);
-  return { pattern: new RegExp(forms.map(escapeRegExp).join('|'), 'g'), base64Cores };
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-interface Compiled {
-  /** Every form of every live secret, longest first, in one global regular expression. */
-  pattern: RegExp;
-  /** The forms that are a secret's base64 at some alignment: their matches widen to the whole base64 run. */
-  base64Cores: ReadonlySet<string>;
-}
-
 /**
- * One pass over the text: each match is replaced, and a base64 core's match is widened to the
- * base64 run around it (the whole Basic credential, not just the token's aligned middle, whose
- * neighbours would still carry a few of its bits). Linear in the text, whatever the secret count.
+ * Replaces the matched spans, overlapping ones merged (a secret that contains another is replaced
+ * whole); a base64 core's match is first widened to the base64 run around it (the whole Basic
+ * credential, not just the token's aligned middle, whose neighbours still carry a few of its bits).
  */
-function replaceForms(text: string, compiled: Compiled): string {
-  const { pattern, base64Cores } = compiled;
-  pattern.lastIndex = 0;
-  let match = pattern.exec(text);
-  if (match === null) return text;
+function replaceMatches(text: string, matches: FormMatch[]): string {
+  if (matches.length === 0) return text;
+  for (const match of matches) {
+    if (!match.base64Core) continue;
+    while (match.start > 0 && isBase64Character(text.charCodeAt(match.start - 1))) match.start -= 1;
+    while (match.end < text.length && isBase64Character(text.charCodeAt(match.end))) match.end += 1;
+  }
+  matches.sort((a, b) => a.start - b.start);
   let result = '';
   let copiedUpTo = 0;
-  while (match !== null) {
-    let start = match.index;
-    let end = start + match[0].length;
-    if (base64Cores.has(match[0])) {
-      while (start > copiedUpTo && isBase64Character(text.charCodeAt(start - 1))) start -= 1;
-      while (end < text.length && isBase64Character(text.charCodeAt(end))) end += 1;
+  let spanStart = -1;
+  let spanEnd = -1;
+  for (const match of matches) {
+    if (spanStart >= 0 && match.start < spanEnd) {
+      spanEnd = Math.max(spanEnd, match.end);
+      continue;
     }
-    result += text.slice(copiedUpTo, start) + REDACTED;
-    copiedUpTo = end;
-    pattern.lastIndex = end;
-    match = pattern.exec(text);
+    if (spanStart >= 0) {
+      result += text.slice(copiedUpTo, spanStart) + REDACTED;
+      copiedUpTo = spanEnd;
+    }
+    spanStart = match.start;
+    spanEnd = match.end;
   }
-  pattern.lastIndex = 0;
-  return result + text.slice(copiedUpTo);
+  result += text.slice(copiedUpTo, spanStart) + REDACTED;
+  return result + text.slice(spanEnd);
 }
 
 /** How deep `redactValue` reads; what lies deeper is replaced, never passed through unread. */

@@ -119,8 +119,9 @@ describe('rotated access tokens', () => {
         `late 401 body: ${REDACTED}`,
       );
       vi.advanceTimersByTime(60_000);
-      // Once expired it is no longer held (its last matcher is rebuilt within a few changes).
+      // Once expired it is no longer held, nor matched.
       expect(redactor.size()).toBe(2);
+      expect(redactor.redact('eyJ0eXAi.rotation-8758.signature-part')).toBe('eyJ0eXAi.rotation-8758.signature-part');
       expect(redactor.redact('eyJ0eXAi.rotation-8759.signature-part')).toBe(REDACTED);
     } finally {
       vi.useRealTimers();
@@ -129,7 +130,7 @@ describe('rotated access tokens', () => {
 });
 
 describe('redaction holds only live secrets', () => {
-  it('rebuilds its large matcher once per many new secrets, and matches each new one at once', () => {
+  it('matches each new secret at once, however many were added before', () => {
     const redactor = createRedactor(['configured-secret-3']);
     for (let n = 0; n < 500; n += 1) {
       const credential = `uncovered-credential-${n}-0123456789`;
