@@ -1,4 +1,4 @@
-import { type CrmConnectError, isCrmConnectError } from '@crm-connect/core';
+import { type CrmConnectError, type FieldIssue, isCrmConnectError } from '@crm-connect/core';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 
 /** The stable codes of the CLI's own errors (the CRM's come from `@crm-connect/core`). */
@@ -8,7 +8,9 @@ export type CliErrorCode =
   | 'unknown_option'
   | 'sandbox_not_installed'
   | 'timed_out'
-  | 'no_callback';
+  | 'no_callback'
+  | 'tenants_invalid'
+  | 'worker_exited';
 
 /** A failure the CLI itself reports: a stable code, one line saying what is wrong, one saying what to do. */
 export class CliError extends Error {
@@ -17,8 +19,9 @@ export class CliError extends Error {
     message: string,
     readonly hint: string,
     readonly exitCode: ExitCode,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = new.target.name;
   }
 }
@@ -62,6 +65,34 @@ export class DeadlineError extends CliError {
   }
 }
 
+/**
+ * Thrown when `worker`'s tenants file is wrong: not JSON, a bad tenant id or CRM name, or settings
+ * the tenant's plugin refuses (a missing secret among them). Names each tenant and field (exit 2).
+ */
+export class TenantsFileError extends CliError {
+  constructor(
+    message: string,
+    hint: string,
+    /** Each wrong field, its path starting with the tenant id (`acme.settings.subdomain`). */
+    readonly issues: readonly FieldIssue[],
+    options?: ErrorOptions,
+  ) {
+    super('tenants_invalid', message, hint, exitCodes.usage, options);
+  }
+}
+
+/** Thrown when one of `demo --redis`'s worker processes ends before the demo is done (exit 1). */
+export class WorkerExitedError extends CliError {
+  constructor(message: string) {
+    super(
+      'worker_exited',
+      message,
+      'Run crm-connect worker by hand with the same options to see why; check that Redis answers.',
+      exitCodes.failed,
+    );
+  }
+}
+
 const hints: Record<string, string> = {
   authentication_failed: 'Check the credentials (and that they belong to this CRM account), then run again.',
   permission_denied: 'Give the user or key the permission named above, then run again.',
@@ -70,6 +101,9 @@ const hints: Record<string, string> = {
   transport_failed: 'Check the URL and your network; the CRM did not answer.',
   rate_limited: 'The CRM is limiting requests; wait and run again.',
   not_found: 'Check the account URL and ids in the settings.',
+  redis_unavailable:
+    'Check that Redis runs at the --redis URL and that its password (CRM_CONNECT_REDIS_PASSWORD) is right, then run again.',
+  redis_failed: "Redis refused a command: check the URL, the database and the user's rights, then run again.",
   token_store_failed:
     'Fix or move aside the token file named above (it must be a file crm-connect wrote, readable by you), then run again.',
 };
@@ -88,7 +122,7 @@ export interface ErrorDocument {
   retryable: boolean;
   /** HTTP attempts made before giving up, when the CRM was asked. */
   attempts?: number | undefined;
-  /** The settings fields that are wrong (`configuration_invalid`). */
+  /** The settings fields that are wrong (`configuration_invalid`, `tenants_invalid`). */
   issues?: readonly { path: string; message: string }[] | undefined;
 }
 
@@ -96,6 +130,7 @@ export interface ErrorDocument {
 export function describeError(error: unknown): { text: string; code: ExitCode; document: ErrorDocument } {
   if (error instanceof CliError) {
     const attempts = error instanceof DeadlineError ? error.attempts : undefined;
+    const issues = error instanceof TenantsFileError && error.issues.length > 0 ? error.issues : undefined;
     return {
       text: `✖ ${error.message}\n  hint: ${error.hint}\n`,
       code: error.exitCode,
@@ -105,6 +140,7 @@ export function describeError(error: unknown): { text: string; code: ExitCode; d
         hint: error.hint,
         retryable: error.exitCode === exitCodes.unavailable,
         attempts,
+        issues,
       },
     };
   }

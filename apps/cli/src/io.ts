@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
@@ -16,7 +17,16 @@ export interface CliIo {
    * cannot restart its process (tests): the command then carries on in place.
    */
   restart?(env: Readonly<Record<string, string>>): Promise<number>;
+  /**
+   * Starts `crm-connect <args>` in a new Node process with this one's environment (the queue
+   * workers of `demo --redis`): `input` is written to its standard input, which is then closed;
+   * its standard output and error are piped back. Absent where the CLI cannot start itself.
+   */
+  startCommand?(args: readonly string[], input: string): ChildProcessWithoutNullStreams;
 }
+
+/** The CLI's own entry point, beside this module (dist/main.js once built). */
+const mainScript = fileURLToPath(new URL('./main.js', import.meta.url));
 
 export function processIo(): CliIo {
   return {
@@ -53,5 +63,15 @@ export function processIo(): CliIo {
           resolve(code ?? (signal === null ? 1 : 128));
         });
       }),
+    startCommand(args, input) {
+      const child = spawn(process.execPath, [...process.execArgv, mainScript, ...args], {
+        stdio: 'pipe',
+        env: process.env,
+      });
+      // A child that ends before reading its input says why by its exit, not by a broken pipe here.
+      child.stdin.on('error', () => {});
+      child.stdin.end(input);
+      return child;
+    },
   };
 }

@@ -20,6 +20,14 @@ export function printJson(
   return exitCode;
 }
 
+/**
+ * One JSON object on one line of standard output, redacted: what the long-running `worker --json`
+ * prints for each thing it reports (JSON Lines).
+ */
+export function printJsonLine(io: CliIo, line: Record<string, unknown>, redactor?: Redactor): void {
+  io.stdout(`${JSON.stringify(redactor === undefined ? line : redactor.redactValue(line))}\n`);
+}
+
 /** Reports a failure as the text on standard error, or as the JSON document with `--json`. */
 export function reportFailure(
   io: CliIo,
@@ -30,9 +38,16 @@ export function reportFailure(
     redactor?: Redactor | undefined;
     /** The command's own fields known before it failed (`crm`, `config`). */
     fields?: Record<string, unknown> | undefined;
+    /** With `--json`, one line `{ "type": "error", … }` of the command's JSON Lines instead of a document. */
+    line?: boolean | undefined;
   },
 ): ExitCode {
   const { text, code, document } = describeError(error);
+  if (options.json && options.line === true) {
+    const fields = { command: options.command, ok: false, exitCode: code, ...options.fields };
+    printJsonLine(io, { type: 'error', ...fields, error: document }, options.redactor);
+    return code;
+  }
   if (options.json)
     return printJson(
       io,

@@ -66,3 +66,12 @@ function unknownOption(
   }
   return undefined;
 }
+
+/** `--concurrency 8` → 8; `undefined` without the option. */
+export function positiveInteger(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1)
+    throw new UsageError(`${option} ${value} is not a whole number above 0.`, `Use, e.g., ${option} 4.`);
+  return number;
+}

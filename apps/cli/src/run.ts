@@ -5,6 +5,7 @@ import { salesforceStatusCommand, salesforceStatusHelp } from './commands/salesf
 import { salesforceUnlinkCommand, salesforceUnlinkHelp } from './commands/salesforce-unlink.js';
 import { sandboxCommand, sandboxHelp } from './commands/sandbox.js';
 import { validateCommand, validateHelp } from './commands/validate.js';
+import { workerCommand, workerHelp } from './commands/worker.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { reportFailure } from './json-output.js';
@@ -32,6 +33,11 @@ export const commands: Record<string, Command> = {
     summary: 'check a CRM configuration live and show its default user',
     help: validateHelp,
     run: validateCommand,
+  },
+  worker: {
+    summary: "run a queue worker: write the events enqueued in Redis to each tenant's CRM",
+    help: workerHelp,
+    run: workerCommand,
   },
   'salesforce link': {
     summary: 'link a Salesforce admin (OAuth with PKCE) from the terminal',
@@ -74,7 +80,7 @@ Options:
   -h, --help  show this help
 
 Run crm-connect <command> --help for a command's options; validate, salesforce link, salesforce
-unlink and demo take --json for one JSON document on standard output.
+unlink and demo take --json for one JSON document on standard output, worker for JSON Lines.
 Exit codes: 0 success, 1 refused or failed, 2 wrong command or settings, 3 CRM unreachable.
 `;
 }

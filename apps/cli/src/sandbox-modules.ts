@@ -1,3 +1,4 @@
+import { loopbackOrigin } from '@crm-connect/core';
 import { SandboxNotInstalledError } from './cli-error.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -56,4 +57,31 @@ export async function trustSandboxCertificate(
   if (io.env.NODE_EXTRA_CA_CERTS === certificatePath || io.restart === undefined) return undefined;
   const code = await io.restart({ NODE_EXTRA_CA_CERTS: certificatePath });
   return (Object.values(exitCodes) as number[]).includes(code) ? (code as ExitCode) : exitCodes.failed;
+}
+
+/**
+ * For settings that point at a loopback https URL (the Dynamics sandbox), makes the command trust
+ * the sandbox certificate as `trustSandboxCertificate` does; without `@crm-connect/sandbox`
+ * installed, warns instead. Call it before reading secrets from standard input: a restarted
+ * process reads them instead.
+ */
+export async function trustLoopbackHttps(
+  command: string,
+  settings: readonly Record<string, unknown>[],
+  io: CliIo,
+): Promise<ExitCode | undefined> {
+  if (!settings.some(pointsAtLoopbackHttps)) return undefined;
+  const sandbox = await loadSandbox(command).catch(() => undefined);
+  if (sandbox !== undefined) return trustSandboxCertificate(sandbox, io);
+  io.stderr(
+    '⚠ The settings point at a loopback https URL, but @crm-connect/sandbox (whose certificate it would trust) is not installed: if the check fails on the certificate, name the sandbox certificate in NODE_EXTRA_CA_CERTS.\n',
+  );
+  return undefined;
+}
+
+/** Whether a URL setting names a loopback https origin (a local sandbox's, such as Dynamics'). */
+function pointsAtLoopbackHttps(settings: Record<string, unknown>): boolean {
+  return Object.values(settings).some(
+    (value) => typeof value === 'string' && loopbackOrigin(value)?.startsWith('https:') === true,
+  );
 }

@@ -9,6 +9,15 @@ export function secretEnvName(field: string): string {
   return `CRM_CONNECT_${field.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
+/**
+ * `acme`, `apiToken` → `CRM_CONNECT_ACME__API_TOKEN`: where a tenant's secret is read from the
+ * environment (the tenant id upper-cased, other characters than letters and digits as `_`).
+ */
+export function tenantSecretEnvName(tenantId: string, field: string): string {
+  const tenant = tenantId.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  return `CRM_CONNECT_${tenant}__${secretEnvName(field).slice('CRM_CONNECT_'.length)}`;
+}
+
 export interface SettingsSources {
   /** A JSON file of settings (never holding secrets: the CLI refuses them there too). */
   configPath?: string | undefined;

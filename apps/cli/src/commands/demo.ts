@@ -6,14 +6,28 @@ import { selectCrms } from '../demo/select-crms.js';
 import { type ExitCode, exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { printJson, reportFailure } from '../json-output.js';
-import { parseOptions } from '../parse-options.js';
+import { parseOptions, positiveInteger } from '../parse-options.js';
 import { crmIds } from '../plugins.js';
+import { redisUrl } from '../redis-url.js';
 import {
   loadSandbox,
   loadSandboxCrms,
   type SandboxCrmsModule,
   trustSandboxCertificate,
 } from '../sandbox-modules.js';
+
+/** The demo through the queue (`--redis`): where, and how many worker processes. */
+interface QueueRun {
+  /** The Redis URL, its password (from CRM_CONNECT_REDIS_PASSWORD) included. */
+  url: string;
+  /** The URL as given, for the workers' command line. */
+  workerUrl: string;
+  workers: number;
+  /** The Redis password, for the redactor. */
+  secrets: string[];
+}
+
+const maxWorkers = 16;
 
 export const demoHelp = `Usage: crm-connect demo [options]
 
@@ -25,24 +39,30 @@ default user on, then off (the legacy random agent). Prints one table per CRM an
 checks every record in the sandbox's own store.
 
 Options:
-  --crm <names>   comma-separated CRMs to run (default: ${crmIds.join(',')})
-  --seed <n>      seed of the random source for the legacy random-agent rule (default 7)
-  --faults        inject a 429 (not for Salesforce, whose limit answer is a non-retryable 403), a 503
-                  and a connection dropped after the write into each CRM's record creation, to show
-                  that every interaction still yields exactly one record
-  --json          print one JSON document on standard output (fields: docs/cli.md); progress goes to standard error
-  -h, --help      show this help
+  --crm <names>    comma-separated CRMs to run (default: ${crmIds.join(',')})
+  --seed <n>       seed of the random source for the legacy random-agent rule (default 7; not with --redis)
+  --faults         inject a 429 (not for Salesforce, whose limit answer is a non-retryable 403), a 503
+                   and a connection dropped after the write into each CRM's record creation, to show
+                   that every interaction still yields exactly one record
+  --redis <url>    run through the queue instead: enqueue the events in this Redis and let worker
+                   processes (crm-connect worker) handle them; a password goes in CRM_CONNECT_REDIS_PASSWORD
+  --workers <n>    with --redis, how many worker processes to start (default 3)
+  --json           print one JSON document on standard output (fields: docs/cli.md); progress goes to standard error
+  -h, --help       show this help
 
 Needs the optional packages @crm-connect/sandbox-crms and @crm-connect/sandbox (a checkout of the
 repository has them).
-Exit codes: 0 every expected record present and owned as expected, 1 a record missing or wrong, 2 wrong command.
+Exit codes: 0 every expected record present and owned as expected, 1 a record missing or wrong
+(or a worker process ended early), 2 wrong command, 3 Redis unreachable or not drained in time.
 `;
 
 export async function demoCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
   const { values } = parseOptions('demo', args, {
     crm: { type: 'string' },
-    seed: { type: 'string', default: '7' },
+    seed: { type: 'string' },
     faults: { type: 'boolean', default: false },
+    redis: { type: 'string' },
+    workers: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -51,32 +71,62 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<E
     return exitCodes.ok;
   }
   const json = values.json;
+  let secrets: string[] = [];
   try {
-    const seed = Number(values.seed);
+    const seed = Number(values.seed ?? '7');
     if (!Number.isInteger(seed))
       throw new UsageError(`--seed ${values.seed} is not a whole number.`, 'Use, e.g., --seed 7.');
+    const queue = queueOptions(values, io);
+    secrets = queue?.secrets ?? [];
     const sandboxCrms = await loadSandboxCrms('demo');
     const selected = selectCrms(sandboxCrms.sandboxCrms, values.crm);
-    // The Dynamics sandbox serves https: the connectors of this process must trust its certificate.
+    // The Dynamics sandbox serves https: the connectors of this process (and the workers it
+    // starts, which inherit its environment) must trust its certificate.
     const restarted = await trustSandboxCertificate(await loadSandbox('demo'), io);
     if (restarted !== undefined) return restarted;
-    return await runDemo(sandboxCrms, selected, { seed, faults: values.faults, json }, io);
+    return await runDemo(sandboxCrms, selected, { seed, faults: values.faults, json, queue }, io);
   } catch (error) {
-    return reportFailure(io, error, { json, command: 'demo' });
+    return reportFailure(io, error, { json, command: 'demo', redactor: createRedactor(secrets) });
   }
+}
+
+/** `--redis` and `--workers`: the demo through the queue, or `undefined` for the in-process demo. */
+function queueOptions(
+  values: { redis?: string | undefined; workers?: string | undefined; seed?: string | undefined },
+  io: CliIo,
+): QueueRun | undefined {
+  if (values.redis === undefined) {
+    if (values.workers !== undefined)
+      throw new UsageError(
+        '--workers needs --redis.',
+        'Add --redis redis://host:port, or leave out --workers.',
+      );
+    return undefined;
+  }
+  if (values.seed !== undefined)
+    throw new UsageError(
+      '--seed does not apply with --redis: the worker processes pick the legacy random agents themselves.',
+      'Leave out --seed, or --redis.',
+    );
+  const workers = positiveInteger('--workers', values.workers) ?? 3;
+  if (workers > maxWorkers)
+    throw new UsageError(`--workers ${workers} is more than the demo needs.`, `Use at most ${maxWorkers}.`);
+  const { url, secrets } = redisUrl(values.redis, io.env, { fromEnvironment: false });
+  return { url, workerUrl: values.redis, workers, secrets };
 }
 
 async function runDemo(
   sandboxCrms: SandboxCrmsModule,
   selected: ReturnType<typeof selectCrms>,
-  options: { seed: number; faults: boolean; json: boolean },
+  options: { seed: number; faults: boolean; json: boolean; queue: QueueRun | undefined },
   io: CliIo,
 ): Promise<ExitCode> {
   const { demoSteps, seededRandom } = sandboxCrms;
+  const { queue } = options;
   // With --json, standard output carries only the final document.
   const say = options.json ? io.stderr : io.stdout;
   say(
-    `crm-connect demo: ${demoSteps.length} scripted interactions × ${selected.length} CRMs × default user on/off, against local sandboxes.\n\n`,
+    `crm-connect demo: ${demoSteps.length} scripted interactions × ${selected.length} CRMs × default user on/off, against local sandboxes${queue === undefined ? '' : `, through the queue with ${queue.workers} worker processes`}.\n\n`,
   );
   const running: RunningSandboxCrm[] = [];
   try {
@@ -86,18 +136,35 @@ async function runDemo(
       say(`  started ${started.plugin.displayName} sandbox at ${started.sandbox.url}\n`);
     }
     say('\n');
+    const progress = (line: string) => say(`  ${line}\n`);
     const results: DemoPassResult[] = [];
-    for (const defaultUser of [true, false]) {
-      const random = seededRandom(options.seed);
-      for (const crm of running) {
-        if (options.faults) injectFaults(crm);
-        results.push(await runDemoPass(crm, defaultUser, { random, progress: (line) => say(`  ${line}\n`) }));
+    if (queue === undefined) {
+      for (const defaultUser of [true, false]) {
+        const random = seededRandom(options.seed);
+        for (const crm of running) {
+          if (options.faults) injectFaults(crm);
+          results.push(await runDemoPass(crm, defaultUser, { random, progress }));
+        }
       }
+    } else {
+      // Both passes run at once through the queue: the faults of each are there from the start.
+      if (options.faults)
+        for (const crm of running) {
+          injectFaults(crm);
+          injectFaults(crm);
+        }
+      // bullmq and ioredis take a while to load: only this mode and the worker command need them.
+      const { runQueueDemo } = await import('../demo/queue-demo.js');
+      results.push(...(await runQueueDemo(running, demoSteps, { ...queue, progress }, io)));
     }
-    if (!options.json) return report(sandboxCrms, results, options.seed, io);
+    const seed = queue === undefined ? options.seed : undefined;
+    if (!options.json) return report(sandboxCrms, results, seed, io);
     // Every secret the sandboxes know (seeded credentials, tokens they issued) is kept out of the document.
-    const redactor = createRedactor(running.flatMap((crm) => crm.secrets().map((secret) => secret.value)));
-    return reportJson(results, options, io, redactor);
+    const redactor = createRedactor([
+      ...running.flatMap((crm) => crm.secrets().map((secret) => secret.value)),
+      ...(queue?.secrets ?? []),
+    ]);
+    return reportJson(results, { seed, faults: options.faults, workers: queue?.workers }, io, redactor);
   } finally {
     await Promise.all(running.map((crm) => crm.stop()));
   }
@@ -116,14 +183,14 @@ function injectFaults(crm: RunningSandboxCrm): void {
 function report(
   sandboxCrms: SandboxCrmsModule,
   results: readonly DemoPassResult[],
-  seed: number,
+  seed: number | undefined,
   io: CliIo,
 ): ExitCode {
   let problems = 0;
   for (const result of results) {
     const title = result.defaultUser
       ? 'default user ON'
-      : `default user OFF (legacy random agent, seed ${seed})`;
+      : `default user OFF (legacy random agent, ${seed === undefined ? 'picked by the workers' : `seed ${seed}`})`;
     io.stdout(`\n${result.crm.plugin.displayName} — ${title}\n`);
     io.stdout(
       `${sandboxCrms.renderTable(
@@ -145,7 +212,7 @@ function report(
 
 function reportJson(
   results: readonly DemoPassResult[],
-  options: { seed: number; faults: boolean },
+  options: { seed: number | undefined; faults: boolean; workers: number | undefined },
   io: CliIo,
   redactor: Redactor,
 ): ExitCode {
@@ -162,6 +229,7 @@ function reportJson(
       exitCode: problems === 0 ? exitCodes.ok : exitCodes.failed,
       seed: options.seed,
       faults: options.faults,
+      workers: options.workers,
       interactions: results.reduce((total, result) => total + result.rows.length, 0),
       problems,
       passes: results.map((result) => ({

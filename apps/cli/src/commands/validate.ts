@@ -1,4 +1,4 @@
-import { loopbackOrigin, parseSettings, withTimeout } from '@crm-connect/core';
+import { parseSettings, withTimeout } from '@crm-connect/core';
 import { DeadlineError, UsageError } from '../cli-error.js';
 import { type CommandContext, commandContext } from '../context.js';
 import { type ExitCode, exitCodes } from '../exit-codes.js';
@@ -6,7 +6,7 @@ import type { CliIo } from '../io.js';
 import { printJson, reportFailure } from '../json-output.js';
 import { parseOptions } from '../parse-options.js';
 import { type CrmId, defaultTokenStorePath, parseCrmName, pluginFor } from '../plugins.js';
-import { loadSandbox, trustSandboxCertificate } from '../sandbox-modules.js';
+import { trustLoopbackHttps } from '../sandbox-modules.js';
 import { readPlainSettings, readSettings, secretEnvName } from '../settings-input.js';
 
 export const validateHelp = `Usage: crm-connect validate <zendesk|salesforce|dynamics|kustomer> [options]
@@ -65,17 +65,8 @@ export async function validateCommand(args: readonly string[], io: CliIo): Promi
       secretsFromStdin: values['secrets-stdin'],
     };
     // Before any secret is read from standard input: a restarted process reads it instead.
-    if (pointsAtLoopbackHttps(await readPlainSettings(plugin, sources))) {
-      const sandbox = await loadSandbox('validate').catch(() => undefined);
-      if (sandbox === undefined) {
-        io.stderr(
-          '⚠ The settings point at a loopback https URL, but @crm-connect/sandbox (whose certificate it would trust) is not installed: if the check fails on the certificate, name the sandbox certificate in NODE_EXTRA_CA_CERTS.\n',
-        );
-      } else {
-        const restarted = await trustSandboxCertificate(sandbox, io);
-        if (restarted !== undefined) return restarted;
-      }
-    }
+    const restarted = await trustLoopbackHttps('validate', [await readPlainSettings(plugin, sources)], io);
+    if (restarted !== undefined) return restarted;
     const { raw, secrets } = await readSettings(plugin, sources, io);
     context = commandContext({
       secrets,
@@ -137,11 +128,4 @@ function parseTimeout(value: string | undefined): number | undefined {
   if (!(seconds > 0) || !Number.isFinite(seconds))
     throw new UsageError(`--timeout ${value} is not a number of seconds.`, 'Use, e.g., --timeout 20.');
   return seconds * 1000;
-}
-
-/** Whether a URL setting names a loopback https origin (a local sandbox's, such as Dynamics'). */
-function pointsAtLoopbackHttps(settings: Record<string, unknown>): boolean {
-  return Object.values(settings).some(
-    (value) => typeof value === 'string' && loopbackOrigin(value)?.startsWith('https:') === true,
-  );
 }

@@ -65,17 +65,11 @@ export async function runDemoPass(
   };
 
   const check = await connectorFor(demoSteps[0] as DemoStep).validateCredentials();
-  const defaultUserId = check.connectionUser.id;
-  const users = new Map<string, string>(crm.sandbox.seed.users.map((user) => [user.id, user.name]));
-  users.set(defaultUserId, check.connectionUser.name ?? defaultUserId);
-  const agentId = crm.sandbox.seed.users.find((user) => user.key === 'agent')?.id;
-  const activeIds = new Set(crm.sandbox.seed.users.filter((user) => user.active).map((user) => user.id));
-  const nameOf = (user: Pick<CrmUser, 'id' | 'name'> | undefined) =>
-    user === undefined ? '—' : (user.name ?? users.get(user.id) ?? user.id);
+  const people = demoPeople(crm, check.connectionUser);
 
   const rows: DemoRow[] = [];
   for (const [index, step] of demoSteps.entries()) {
-    const interactionId = `demo-${crm.id}-${defaultUser ? 'on' : 'off'}-${index + 1}`;
+    const interactionId = demoInteractionId(crm, defaultUser, index);
     const connector = connectorFor(step);
     let failure: string | undefined;
     for (const event of step.events(interactionId)) {
@@ -87,27 +81,73 @@ export async function runDemoPass(
       }
     }
     const events = audit.events().filter((event) => event.interactionId === interactionId);
-    const ownerEvent = [...events]
-      .reverse()
-      .find((event) => event.owner !== undefined && event.outcome !== 'failed');
-    const stored = crm.recordsFor(interactionId);
-    const expected = defaultUser ? step.expected.defaultUserOn : step.expected.defaultUserOff;
-    const problem = failure ?? verify(expected, stored, ownerEvent, { defaultUserId, agentId, activeIds });
-    const last = events.at(-1);
-    rows.push({
-      interaction: step.label,
-      record: stored.length === 0 ? 'none' : stored.map((record) => record.id).join(', '),
-      records: stored.map((record) => record.id),
-      performer: ownerEvent === undefined ? '—' : nameOf(ownerEvent.performer),
-      owner: stored[0]?.ownerId === undefined ? '—' : nameOf({ id: stored[0].ownerId, name: undefined }),
-      reason: ownerEvent?.reason ?? last?.reason ?? '—',
-      problem,
-    });
+    const row = demoRow({ crm, step, defaultUser, interactionId, events, failure, people });
+    rows.push(row);
     options.progress(
-      `${crm.plugin.displayName.padEnd(24)} ${defaultUser ? 'default user on ' : 'default user off'}  ${step.label.padEnd(34)} ${problem === undefined ? 'ok' : 'PROBLEM'}`,
+      `${crm.plugin.displayName.padEnd(24)} ${defaultUser ? 'default user on ' : 'default user off'}  ${step.label.padEnd(34)} ${row.problem === undefined ? 'ok' : 'PROBLEM'}`,
     );
   }
   return { crm, defaultUser, rows };
+}
+
+/** The interaction id of a scripted step in a pass: the same in the in-process demo and through the queue. */
+export function demoInteractionId(crm: RunningSandboxCrm, defaultUser: boolean, index: number): string {
+  return `demo-${crm.id}-${defaultUser ? 'on' : 'off'}-${index + 1}`;
+}
+
+/** The CRM's people as the rows name them, and the ids the checks compare owners with. */
+export interface DemoPeople {
+  defaultUserId: string;
+  agentId: string | undefined;
+  activeIds: ReadonlySet<string>;
+  nameOf(user: Pick<CrmUser, 'id' | 'name'> | undefined): string;
+}
+
+/** The sandbox's seeded users, and the connection's user (the default user) the credential check named. */
+export function demoPeople(crm: RunningSandboxCrm, connectionUser: CrmUser): DemoPeople {
+  const defaultUserId = connectionUser.id;
+  const users = new Map<string, string>(crm.sandbox.seed.users.map((user) => [user.id, user.name]));
+  users.set(defaultUserId, connectionUser.name ?? defaultUserId);
+  return {
+    defaultUserId,
+    agentId: crm.sandbox.seed.users.find((user) => user.key === 'agent')?.id,
+    activeIds: new Set(crm.sandbox.seed.users.filter((user) => user.active).map((user) => user.id)),
+    nameOf: (user) => (user === undefined ? '—' : (user.name ?? users.get(user.id) ?? user.id)),
+  };
+}
+
+/**
+ * One row of a table: the records the sandbox's own store holds for the interaction, checked
+ * against what the step expects and against the audit events of its writes (wherever they ran).
+ */
+export function demoRow(row: {
+  crm: RunningSandboxCrm;
+  step: DemoStep;
+  defaultUser: boolean;
+  interactionId: string;
+  /** The audit events of the interaction's writes, in order. */
+  events: readonly AuditEvent[];
+  /** Why an event of it could not be handled, when one could not. */
+  failure: string | undefined;
+  people: DemoPeople;
+}): DemoRow {
+  const { crm, step, events, people } = row;
+  const ownerEvent = [...events]
+    .reverse()
+    .find((event) => event.owner !== undefined && event.outcome !== 'failed');
+  const stored = crm.recordsFor(row.interactionId);
+  const expected = row.defaultUser ? step.expected.defaultUserOn : step.expected.defaultUserOff;
+  const problem = row.failure ?? verify(expected, stored, ownerEvent, people);
+  const last = events.at(-1);
+  return {
+    interaction: step.label,
+    record: stored.length === 0 ? 'none' : stored.map((record) => record.id).join(', '),
+    records: stored.map((record) => record.id),
+    performer: ownerEvent === undefined ? '—' : people.nameOf(ownerEvent.performer),
+    owner: stored[0]?.ownerId === undefined ? '—' : people.nameOf({ id: stored[0].ownerId, name: undefined }),
+    reason: ownerEvent?.reason ?? last?.reason ?? '—',
+    problem,
+  };
 }
 
 function verify(

@@ -18,11 +18,13 @@ export interface HandleScope {
  * interaction id, and the decision's reason and outcome; a failure sets its status and the typed
  * error's code. No event content (names, emails, transcripts) is ever an attribute.
  */
+/** One tracer for the module (see request-telemetry.ts). */
+const tracer = trace.getTracer(instrumentationScope.name, instrumentationScope.version);
+
 export function withHandleSpan(
   scope: HandleScope,
   run: (span: Span) => Promise<AuditEvent>,
 ): Promise<AuditEvent> {
-  const tracer = trace.getTracer(instrumentationScope.name, instrumentationScope.version);
   return tracer.startActiveSpan('crm-connect.handle', { kind: SpanKind.INTERNAL }, async (span) => {
     if (span.isRecording()) {
       span.setAttribute('crm_connect.plugin', scope.pluginId);

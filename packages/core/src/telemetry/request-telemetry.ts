@@ -48,6 +48,12 @@ export interface RequestTelemetry {
  * resend count, `error.type`), never with a URL, query, header or body; and the request metrics.
  * With no SDK registered the API's no-op tracer and meter make this a few function calls.
  */
+/**
+ * One tracer for the module, as OpenTelemetry recommends: the API's proxy tracer it returns
+ * delegates to the SDK a platform registers later, and costs no allocation per request.
+ */
+const tracer = trace.getTracer(instrumentationScope.name, instrumentationScope.version);
+
 export function createRequestTelemetry(pluginId: string, baseUrl: string): RequestTelemetry {
   const base = new URL(baseUrl);
   const serverAddress = base.hostname;
@@ -56,10 +62,11 @@ export function createRequestTelemetry(pluginId: string, baseUrl: string): Reque
 
   return {
     startAttempt(start) {
-      const route = start.route ?? routeTemplate(start.path);
-      const tracer = trace.getTracer(instrumentationScope.name, instrumentationScope.version);
-      const span = tracer.startSpan(`${start.method} ${route}`, { kind: SpanKind.CLIENT });
+      const span = tracer.startSpan('crm-connect.request', { kind: SpanKind.CLIENT });
+      // The route template is worked out only for a span someone records (none without an SDK).
       if (span.isRecording()) {
+        const route = start.route ?? routeTemplate(start.path);
+        span.updateName(`${start.method} ${route}`);
         span.setAttributes({
           'http.request.method': start.method,
           'server.address': serverAddress,
