@@ -71,19 +71,25 @@ const passControlBodySchema = z.object({
   switchboardIntegration: integrationReferenceSchema,
   metadata: metadataSchema.optional(),
 });
-export type PassControlBody = Conforms<z.output<typeof passControlBodySchema>, JsonBody<'PassControl'>>;
+export type PassControlBody = z.output<typeof passControlBodySchema>;
 
 const offerControlBodySchema = passControlBodySchema;
-export type OfferControlBody = Conforms<z.output<typeof offerControlBodySchema>, JsonBody<'OfferControl'>>;
+export type OfferControlBody = z.output<typeof offerControlBodySchema>;
 
 const acceptControlBodySchema = z.object({ metadata: metadataSchema.optional() });
-export type AcceptControlBody = Conforms<z.output<typeof acceptControlBodySchema>, JsonBody<'AcceptControl'>>;
+export type AcceptControlBody = z.output<typeof acceptControlBodySchema>;
 
 const releaseControlBodySchema = acceptControlBodySchema;
-export type ReleaseControlBody = Conforms<
-  z.output<typeof releaseControlBodySchema>,
-  JsonBody<'ReleaseControl'>
->;
+export type ReleaseControlBody = z.output<typeof releaseControlBodySchema>;
+
+/** The drift check (see `Conforms`): each body against the spec's request body. */
+// biome-ignore lint/correctness/noUnusedVariables: checked by the compiler, never used, never exported.
+type SpecConformance = [
+  Conforms<PassControlBody, JsonBody<'PassControl'>>,
+  Conforms<OfferControlBody, JsonBody<'OfferControl'>>,
+  Conforms<AcceptControlBody, JsonBody<'AcceptControl'>>,
+  Conforms<ReleaseControlBody, JsonBody<'ReleaseControl'>>,
+];
 
 /** Every switchboard action answers 200 `{}`. */
 type SwitchboardActionResponse = Operations['PassControl']['responses'][200]['content']['application/json'];

@@ -13,7 +13,12 @@ import type { components } from './sunshine-openapi.generated.js';
 
 type Schemas = components['schemas'];
 
-/** Compiles only when what a schema lets through is a valid value of the spec's type. */
+/**
+ * Compiles only when what a schema lets through is a valid value of the spec's type. Used in
+ * unexported `SpecConformance` lists only: the `.d.ts` files then never carry the check, so a
+ * consumer's compiler does not re-run it under other settings (`exactOptionalPropertyTypes`, which
+ * zod's `prop?: T | undefined` and the spec's `prop?: T` disagree on, would fail it).
+ */
 export type Conforms<TParsed extends TSpec, TSpec> = TParsed;
 
 /** The webhook triggers of spec 17.12.1 ("Webhook Triggers"); anything else is reported as unknown. */
@@ -57,10 +62,7 @@ const switchboardIntegrationSchema = z.looseObject({
   /** `zd:agentWorkspace` for Zendesk's agents, `custom` for a custom integration, an OAuth client id for a marketplace bot. */
   integrationType: z.string().optional(),
 });
-export type SwitchboardIntegration = Conforms<
-  z.infer<typeof switchboardIntegrationSchema>,
-  Schemas['switchboardIntegrationWebhook']
->;
+export type SwitchboardIntegration = z.infer<typeof switchboardIntegrationSchema>;
 
 const conversationSchema = z.looseObject({
   id: z.string().min(1, 'is required: the conversation id'),
@@ -69,10 +71,7 @@ const conversationSchema = z.looseObject({
   activeSwitchboardIntegration: switchboardIntegrationSchema.nullable().optional(),
   pendingSwitchboardIntegration: switchboardIntegrationSchema.nullable().optional(),
 });
-export type SunshineConversation = Conforms<
-  z.infer<typeof conversationSchema>,
-  Schemas['conversationTruncated']
->;
+export type SunshineConversation = z.infer<typeof conversationSchema>;
 
 const profileSchema = z.looseObject({
   givenName: z.string().nullable().optional(),
@@ -101,7 +100,7 @@ const userSchema = z.looseObject({
   profile: profileSchema.optional(),
   identities: z.array(identitySchema).optional(),
 });
-export type SunshineUser = Conforms<z.infer<typeof userSchema>, Schemas['user']>;
+export type SunshineUser = z.infer<typeof userSchema>;
 
 /** Present in the payload only with "include client and device" (`includeFullSource`). */
 const clientSchema = z.looseObject({
@@ -116,14 +115,14 @@ const sourceSchema = z.looseObject({
   integrationId: z.string().optional(),
   client: clientSchema.nullable().optional(),
 });
-export type SunshineSource = Conforms<z.infer<typeof sourceSchema>, Schemas['sourceWebhook']>;
+export type SunshineSource = z.infer<typeof sourceSchema>;
 
 /** Where a message came from (`source`): the same, but the channel is always named. */
 const messageSourceSchema = sourceSchema.extend({
   type: z.string(),
   integrationId: z.string().nullable().optional(),
 });
-export type SunshineMessageSource = Conforms<z.infer<typeof messageSourceSchema>, Schemas['source']>;
+export type SunshineMessageSource = z.infer<typeof messageSourceSchema>;
 
 const authorSchema = z.looseObject({
   type: z.enum(['business', 'user']),
@@ -145,7 +144,7 @@ const messageSchema = z.looseObject({
   content: contentSchema.optional(),
   source: messageSourceSchema.optional(),
 });
-export type SunshineMessage = Conforms<z.infer<typeof messageSchema>, Schemas['messageWebhook']>;
+export type SunshineMessage = z.infer<typeof messageSchema>;
 
 const envelope = {
   /** The event id: the same on every delivery of this event, hence the de-duplication key. */
@@ -173,20 +172,14 @@ const conversationCreateEventSchema = z.looseObject({
     user: userSchema.nullable().optional(),
   }),
 });
-export type ConversationCreateEvent = Conforms<
-  z.infer<typeof conversationCreateEventSchema>,
-  Schemas['conversationCreateEvent']
->;
+export type ConversationCreateEvent = z.infer<typeof conversationCreateEventSchema>;
 
 const conversationMessageEventSchema = z.looseObject({
   ...envelope,
   type: z.literal('conversation:message'),
   payload: z.looseObject({ conversation: conversationSchema, message: messageSchema }),
 });
-export type ConversationMessageEvent = Conforms<
-  z.infer<typeof conversationMessageEventSchema>,
-  Schemas['conversationMessageEvent']
->;
+export type ConversationMessageEvent = z.infer<typeof conversationMessageEventSchema>;
 
 const switchboardPayload = {
   conversation: conversationSchema,
@@ -200,40 +193,28 @@ const passControlEventSchema = z.looseObject({
   type: z.literal('switchboard:passControl'),
   payload: z.looseObject({ ...switchboardPayload, reason: controlReasonSchema }),
 });
-export type SwitchboardPassControlEvent = Conforms<
-  z.infer<typeof passControlEventSchema>,
-  Schemas['switchboardPassControl']
->;
+export type SwitchboardPassControlEvent = z.infer<typeof passControlEventSchema>;
 
 const releaseControlEventSchema = z.looseObject({
   ...envelope,
   type: z.literal('switchboard:releaseControl'),
   payload: z.looseObject({ ...switchboardPayload, reason: controlReasonSchema }),
 });
-export type SwitchboardReleaseControlEvent = Conforms<
-  z.infer<typeof releaseControlEventSchema>,
-  Schemas['switchboardReleaseControl']
->;
+export type SwitchboardReleaseControlEvent = z.infer<typeof releaseControlEventSchema>;
 
 const acceptControlEventSchema = z.looseObject({
   ...envelope,
   type: z.literal('switchboard:acceptControl'),
   payload: z.looseObject(switchboardPayload),
 });
-export type SwitchboardAcceptControlEvent = Conforms<
-  z.infer<typeof acceptControlEventSchema>,
-  Schemas['switchboardAcceptControl']
->;
+export type SwitchboardAcceptControlEvent = z.infer<typeof acceptControlEventSchema>;
 
 const offerControlEventSchema = z.looseObject({
   ...envelope,
   type: z.literal('switchboard:offerControl'),
   payload: z.looseObject(switchboardPayload),
 });
-export type SwitchboardOfferControlEvent = Conforms<
-  z.infer<typeof offerControlEventSchema>,
-  Schemas['switchboardOfferControl']
->;
+export type SwitchboardOfferControlEvent = z.infer<typeof offerControlEventSchema>;
 
 const failureEventSchema = z.looseObject({
   ...envelope,
@@ -274,7 +255,7 @@ const otherEventSchema = z.looseObject({
   type: z.enum(otherTriggers),
   payload: z.record(z.string(), z.unknown()).optional(),
 });
-export type OtherSunshineEvent = Conforms<z.infer<typeof otherEventSchema>, Schemas['eventSubSchema']>;
+export type OtherSunshineEvent = z.infer<typeof otherEventSchema>;
 
 export const sunshineEventSchema = z.discriminatedUnion('type', [
   conversationCreateEventSchema,
@@ -311,11 +292,30 @@ export const webhookBodySchema = z.looseObject({
   webhook: z.looseObject({ id: z.string().min(1), version: z.literal('v2') }),
   events: z.array(z.unknown()),
 });
-export type WebhookBody = Conforms<
-  z.infer<typeof webhookBodySchema>,
-  { app?: Schemas['appSubSchema']; webhook?: Schemas['webhookSubSchema']; events?: unknown[] }
->;
+export type WebhookBody = z.infer<typeof webhookBodySchema>;
 
 export function isKnownTrigger(type: string): type is SunshineTrigger {
   return (sunshineTriggers as readonly string[]).includes(type);
 }
+
+/** The drift check (see `Conforms`): each type above against the spec's; a drifted schema stops the build. */
+// biome-ignore lint/correctness/noUnusedVariables: checked by the compiler, never used, never exported.
+type SpecConformance = [
+  Conforms<SwitchboardIntegration, Schemas['switchboardIntegrationWebhook']>,
+  Conforms<SunshineConversation, Schemas['conversationTruncated']>,
+  Conforms<SunshineUser, Schemas['user']>,
+  Conforms<SunshineSource, Schemas['sourceWebhook']>,
+  Conforms<SunshineMessageSource, Schemas['source']>,
+  Conforms<SunshineMessage, Schemas['messageWebhook']>,
+  Conforms<ConversationCreateEvent, Schemas['conversationCreateEvent']>,
+  Conforms<ConversationMessageEvent, Schemas['conversationMessageEvent']>,
+  Conforms<SwitchboardPassControlEvent, Schemas['switchboardPassControl']>,
+  Conforms<SwitchboardReleaseControlEvent, Schemas['switchboardReleaseControl']>,
+  Conforms<SwitchboardAcceptControlEvent, Schemas['switchboardAcceptControl']>,
+  Conforms<SwitchboardOfferControlEvent, Schemas['switchboardOfferControl']>,
+  Conforms<OtherSunshineEvent, Schemas['eventSubSchema']>,
+  Conforms<
+    WebhookBody,
+    { app?: Schemas['appSubSchema']; webhook?: Schemas['webhookSubSchema']; events?: unknown[] }
+  >,
+];
