@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  createRateBudgetRegistry,
   type Logger,
   type RateBudget,
   type RateBudgetOptions,
@@ -150,35 +151,8 @@ export function createRedisRateBudgetRegistry(options: RedisRateBudgetOptions): 
     process: randomUUID(),
   };
 
-  const budgets = new Map<string, { budget: RateBudget; holders: number; pinned: boolean }>();
-  function entry(key: string, budgetOptions: RateBudgetOptions) {
-    let found = budgets.get(key);
-    if (found === undefined) {
-      found = { budget: createRedisRateBudget(key, budgetOptions, shared), holders: 0, pinned: false };
-      budgets.set(key, found);
-    }
-    return found;
-  }
-  return {
-    forAccount(key, budgetOptions) {
-      const found = entry(key, budgetOptions);
-      found.pinned = true;
-      return found.budget;
-    },
-    acquire(key, budgetOptions) {
-      const found = entry(key, budgetOptions);
-      found.holders += 1;
-      return found.budget;
-    },
-    release(key) {
-      const found = budgets.get(key);
-      if (found === undefined || found.holders === 0) return;
-      found.holders -= 1;
-      // Requests still in flight hold the budget object itself and finish with it.
-      if (found.holders === 0 && !found.pinned) budgets.delete(key);
-    },
-    size: () => budgets.size,
-  };
+  // Core's holding rules (pinned by forAccount, counted by acquire/release), Redis-backed budgets.
+  return createRateBudgetRegistry((key, budgetOptions) => createRedisRateBudget(key, budgetOptions, shared));
 }
 
 interface SharedSettings {

@@ -146,12 +146,18 @@ export interface RateBudgetRegistry {
   size(): number;
 }
 
-export function createRateBudgetRegistry(): RateBudgetRegistry {
+/**
+ * A registry of budgets made by `createBudget` (default: in this process's memory). A shared
+ * implementation (`@crm-connect/redis`) passes its own, and keeps the same holding rules.
+ */
+export function createRateBudgetRegistry(
+  createBudget: (key: string, options: RateBudgetOptions) => RateBudget = createRateBudget,
+): RateBudgetRegistry {
   const budgets = new Map<string, { budget: RateBudget; holders: number; pinned: boolean }>();
   function entry(key: string, options: RateBudgetOptions) {
     let found = budgets.get(key);
     if (found === undefined) {
-      found = { budget: createRateBudget(key, options), holders: 0, pinned: false };
+      found = { budget: createBudget(key, options), holders: 0, pinned: false };
       budgets.set(key, found);
     }
     return found;
