@@ -121,7 +121,9 @@ describe('rotated access tokens', () => {
       vi.advanceTimersByTime(60_000);
       // Once expired it is no longer held, nor matched.
       expect(redactor.size()).toBe(2);
-      expect(redactor.redact('eyJ0eXAi.rotation-8758.signature-part')).toBe('eyJ0eXAi.rotation-8758.signature-part');
+      expect(redactor.redact('eyJ0eXAi.rotation-8758.signature-part')).toBe(
+        'eyJ0eXAi.rotation-8758.signature-part',
+      );
       expect(redactor.redact('eyJ0eXAi.rotation-8759.signature-part')).toBe(REDACTED);
     } finally {
       vi.useRealTimers();
