@@ -107,21 +107,24 @@ describe('workspace layout', () => {
     },
   );
 
-  it.each(packages)('%s: ready to publish (licence file, public access, repository, ranges on siblings)', (folder) => {
-    const pkg = readPackage(folder);
-    for (const [name, range] of Object.entries({
-      ...pkg.dependencies,
-      ...pkg.devDependencies,
-      ...pkg.peerDependencies,
-    }))
-      if (name.startsWith('@crm-connect/')) expect(range, `${folder} → ${name}`).toBe('workspace:^');
-    if (pkg.private === true) return;
-    expect(pkg.license).toBe('MIT');
-    expect(readFileSync(`${root}${folder}/LICENSE`, 'utf8')).toBe(readFileSync(`${root}LICENSE`, 'utf8'));
-    expect(existsSync(`${root}${folder}/README.md`)).toBe(true);
-    expect(pkg.publishConfig?.access).toBe('public');
-    expect(pkg.repository?.directory).toBe(folder);
-  });
+  it.each(packages)(
+    '%s: ready to publish (licence file, public access, repository, ranges on siblings)',
+    (folder) => {
+      const pkg = readPackage(folder);
+      for (const [name, range] of Object.entries({
+        ...pkg.dependencies,
+        ...pkg.devDependencies,
+        ...pkg.peerDependencies,
+      }))
+        if (name.startsWith('@crm-connect/')) expect(range, `${folder} → ${name}`).toBe('workspace:^');
+      if (pkg.private === true) return;
+      expect(pkg.license).toBe('MIT');
+      expect(readFileSync(`${root}${folder}/LICENSE`, 'utf8')).toBe(readFileSync(`${root}LICENSE`, 'utf8'));
+      expect(existsSync(`${root}${folder}/README.md`)).toBe(true);
+      expect(pkg.publishConfig?.access).toBe('public');
+      expect(pkg.repository?.directory).toBe(folder);
+    },
+  );
 
   it('every package is type-checked by the root build', () => {
     const references = (
