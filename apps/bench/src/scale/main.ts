@@ -2,7 +2,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type SandboxCrm, sandboxCrm, sandboxCrms } from '@crm-connect/sandbox-crms';
-import { findRedisServer, startRedisServer } from './redis-server.js';
+import { findRedisServer, startScaleRedisServer } from './redis-server.js';
 import { brokenCell, runScaleCell, type ScaleCellOptions, type ScaleCellResult } from './run-cell.js';
 import { renderScaleTable, scalePasses } from './scale-report.js';
 
@@ -93,7 +93,7 @@ if (typeof binary !== 'string') {
 }
 
 const started = performance.now();
-const redis = await startRedisServer(binary);
+const redis = await startScaleRedisServer(binary);
 const load = loadavg()
   .map((value) => value.toFixed(1))
   .join(' ');
