@@ -173,6 +173,11 @@ describe('OpenTelemetry: one span per event, a client span per CRM request', () 
         'crm_connect.reason': 'default-user',
       }),
     ).toBeGreaterThanOrEqual(1);
+    const utilization = recorded.get('crm_connect.rate_budget.utilization');
+    expect(
+      utilization?.some((point) => Reflect.get(point.attributes, 'crm_connect.plugin') === 'otelcrm'),
+    ).toBe(true);
+    expect(recorded.get('crm_connect.rate_budget.wait')).toBeDefined();
     expect(
       sumOf(recorded.get('crm_connect.requests'), { 'crm_connect.status_class': '2xx' }),
     ).toBeGreaterThanOrEqual(1);

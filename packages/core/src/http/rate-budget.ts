@@ -1,4 +1,5 @@
 import PQueue from 'p-queue';
+import { instruments } from '../telemetry/instruments.js';
 
 /** How many requests one CRM account accepts. */
 export interface RateBudgetOptions {
@@ -36,6 +37,8 @@ function createRateBudget(key: string, options: RateBudgetOptions): RateBudget {
     throw new RangeError(`Rate budget ${key}: requestsPerInterval must be a positive integer`);
   }
   const window = createSlidingWindow(resolved.requestsPerInterval, resolved.intervalMs);
+  // Budget keys start with the plugin id (`zendesk:acme`): the metric's only attribute, low cardinality.
+  const budgetAttributes = { 'crm_connect.plugin': key.split(':', 1)[0] ?? key };
   // p-queue keeps the concurrency cap, and its pause() the account-wide holds.
   const queue = new PQueue({ concurrency: resolved.maxConcurrency });
   let holdUntil = 0;
@@ -46,6 +49,8 @@ function createRateBudget(key: string, options: RateBudgetOptions): RateBudget {
     options: resolved,
     async schedule(task) {
       await window.enter();
+      // The share of the window's budget in use as this request goes in (itself included).
+      instruments().budgetUtilization.record(window.used() / resolved.requestsPerInterval, budgetAttributes);
       try {
         return await queue.add(task);
       } finally {
@@ -124,6 +129,8 @@ function createSlidingWindow(cap: number, intervalMs: number) {
       letIn();
     },
     waiting: () => waiters.length,
+    /** Requests counted in the window now: in flight, and answered less than a window ago. */
+    used: () => inside + leavesAt.length - expired,
   };
 }
 
