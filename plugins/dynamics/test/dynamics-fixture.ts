@@ -1,5 +1,5 @@
 import type { CrmUser } from '@crm-connect/core';
-import type { ConformanceFixture, SeededUsers } from '@crm-connect/testkit';
+import type { CapturedRequest, ConformanceFixture, LoseAnswer, SeededUsers } from '@crm-connect/testkit';
 import nock from 'nock';
 import { dynamics } from '../src/index.js';
 
@@ -143,6 +143,111 @@ export const delegatePrivilege = {
 const bearer = `Bearer ${accessToken}`;
 const seededPeople = [users.agent, users.otherAgent, users.deactivatedAgent];
 
+/** Dataverse's answer to a create whose primary key exists already. */
+export const duplicateKey = {
+  error: { code: '0x80040237', message: 'A record with matching key values already exists.' },
+};
+
+/**
+ * What Dataverse refuses to store twice: a row with a primary key that exists. The plugin chooses
+ * `incidentid` and `annotationid` itself (name-based GUIDs of the interaction and the note's key),
+ * so a repeated create of the same case or note is refused as a duplicate.
+ */
+export function idempotencyKeyOf(request: CapturedRequest): string | undefined {
+  if (request.method !== 'POST') return undefined;
+  const body = request.body as { incidentid?: unknown; annotationid?: unknown } | undefined;
+  const path = request.path.split('?')[0];
+  if (path === `${webApi}/incidents` && typeof body?.incidentid === 'string') return body.incidentid;
+  if (path === `${webApi}/annotations` && typeof body?.annotationid === 'string') return body.annotationid;
+  return undefined;
+}
+
+const rowId = (path: string, table: string) =>
+  new RegExp(`^${webApi.replace(/\./g, '\\.')}/${table}\\(([0-9a-f-]{36})\\)`).exec(path)?.[1];
+
+/**
+ * A case create Dataverse made whose answer was lost. A repeat with the same `incidentid` is refused
+ * as a duplicate key (412, 0x80040237), and the case is then read back by that id, owned by the
+ * application user; a repeat with another id, or none, makes a second case.
+ */
+function createTicketAnswerLost(ticketId: string, lose: LoseAnswer) {
+  return (crm: () => nock.Scope) => {
+    let incidentid: unknown;
+    existingContact(crm());
+    lose(
+      crm()
+        .post(`${webApi}/incidents`, (body: Record<string, unknown>) => {
+          if (typeof body['ownerid@odata.bind'] !== 'string') return false;
+          incidentid = body.incidentid;
+          return true;
+        })
+        .query(true),
+    );
+    crm()
+      .post(
+        `${webApi}/incidents`,
+        (body: Record<string, unknown>) => incidentid !== undefined && body.incidentid === incidentid,
+      )
+      .query(true)
+      .optionally()
+      .times(3)
+      .reply(412, duplicateKey);
+    crm()
+      .post(`${webApi}/incidents`)
+      .query(true)
+      .optionally()
+      .reply(201, createdIncident('c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f'));
+    crm()
+      .get((path) => incidentid !== undefined && rowId(path, 'incidents') === incidentid)
+      .query(true)
+      .optionally()
+      .times(3)
+      .reply(200, {
+        '@odata.etag': 'W/"4711121"',
+        incidentid: ticketId,
+        _customerid_value: contactId,
+        _ownerid_value: users.admin.id,
+      });
+  };
+}
+
+/**
+ * A note Dataverse made whose answer was lost: a repeat with the same `annotationid` is refused as
+ * a duplicate key, and the note is then found by that id; another id makes a second note.
+ */
+function addNoteAnswerLost(ticketId: string, lose: LoseAnswer) {
+  return (crm: () => nock.Scope) => {
+    let annotationid: unknown;
+    lose(
+      crm().post(`${webApi}/annotations`, (body: Record<string, unknown>) => {
+        if (body['objectid_incident@odata.bind'] !== `/incidents(${ticketId})`) return false;
+        annotationid = body.annotationid;
+        return true;
+      }),
+    );
+    crm()
+      .post(
+        `${webApi}/annotations`,
+        (body: Record<string, unknown>) => annotationid !== undefined && body.annotationid === annotationid,
+      )
+      .optionally()
+      .times(3)
+      .reply(412, duplicateKey);
+    crm()
+      .post(`${webApi}/annotations`)
+      .optionally()
+      .reply(204, '', {
+        'OData-EntityId': `${organizationUrl}${webApi}/annotations(9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f)`,
+      });
+    crm()
+      .get((path) => annotationid !== undefined && rowId(path, 'annotations') === annotationid)
+      .query(true)
+      .optionally()
+      .times(3)
+      .reply(200, () => ({ '@odata.etag': 'W/"4711130"', annotationid }));
+  };
+}
+
 export const dynamicsFixture: ConformanceFixture<ReturnType<typeof dynamics>['settings']['schema']> = {
   plugin: dynamics(),
   origins: [organizationUrl, authorityHost],
@@ -236,7 +341,10 @@ export const dynamicsFixture: ConformanceFixture<ReturnType<typeof dynamics>['se
           'OData-EntityId': `${organizationUrl}${webApi}/annotations(8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e)`,
         });
     },
+    createTicketAnswerLost,
+    addNoteAnswerLost,
   },
+  idempotencyKeyOf,
   ownerOf: (request) => {
     if (!request.path.startsWith(`${webApi}/incidents`)) return undefined;
     const bind = (request.body as Record<string, unknown> | undefined)?.['ownerid@odata.bind'];

@@ -1,4 +1,4 @@
-import type { ConformanceFixture, SeededUsers } from '@crm-connect/testkit';
+import type { ConformanceFixture, LoseAnswer, SeededUsers } from '@crm-connect/testkit';
 import type nock from 'nock';
 import { kustomer } from '../src/index.js';
 
@@ -240,6 +240,96 @@ function addNote(scope: nock.Scope, ticketId: string, noteId = '6b2c3d4e5f607182
     .reply(201, (_uri, body) => noteBody(noteId, ticketId, body as Body));
 }
 
+/** The notes listing of a conversation, as `GET /v1/conversations/{id}/notes` pages it. */
+function notesPage(conversationId: string, notes: readonly Body[]) {
+  return {
+    meta: { page: 1, pageSize: 100 },
+    data: notes.map((note, index) => noteBody(`6b2c3d4e5f60718293a4b5d${index}`, conversationId, note).data),
+    links: {
+      self: `/v1/conversations/${conversationId}/notes?page=1&pageSize=100`,
+      first: `/v1/conversations/${conversationId}/notes?page=1&pageSize=100`,
+      prev: null,
+      next: null,
+    },
+  };
+}
+
+/**
+ * A conversation create Kustomer made whose answer was lost. Kustomer has no idempotency key: a
+ * repeated POST makes a second conversation, so the plugin looks the conversation up by its
+ * external id (core's createOnce) and finds it. Its description note was never written: the
+ * conversation's notes are listed (it was found, not made by an answered create), then written.
+ */
+function createTicketAnswerLost(ticketId: string, lose: LoseAnswer) {
+  return (crm: () => nock.Scope) => {
+    let conversation: Body | undefined;
+    const notes: Body[] = [];
+    crm().get(conversationLookup).reply(404, notFound); // not there yet
+    crm().get(janeByEmail).reply(200, customerBody()); // the contact
+    lose(
+      crm()
+        .post('/v1/conversations', (body: Body) => {
+          conversation = body;
+          return true;
+        })
+        .matchHeader('authorization', bearer),
+    );
+    // What may follow, answered as Kustomer would now that the conversation exists.
+    crm()
+      .get(conversationLookup)
+      .optionally()
+      .times(3)
+      .reply(200, () => conversationBody(ticketId, conversation));
+    crm()
+      .post('/v1/conversations')
+      .optionally()
+      .reply(201, (_uri, body) => conversationBody('6a1f0c2b3d4e5f6071829305', body as Body));
+    crm()
+      .get(`/v1/conversations/${ticketId}/notes`)
+      .query(true)
+      .optionally()
+      .times(3)
+      .reply(200, () => notesPage(ticketId, notes));
+    crm()
+      .post(`/v1/conversations/${ticketId}/notes`)
+      .matchHeader('authorization', bearer)
+      .optionally()
+      .times(2)
+      .reply(201, (_uri, body) => {
+        notes.push(body as Body);
+        return noteBody('6b2c3d4e5f60718293a4b5c6', ticketId, body as Body);
+      });
+  };
+}
+
+/**
+ * A note Kustomer made whose answer was lost: no idempotency key, so a repeat adds a second note;
+ * the conversation's notes list it, with the external id it was sent with.
+ */
+function addNoteAnswerLost(ticketId: string, lose: LoseAnswer) {
+  return (crm: () => nock.Scope) => {
+    let note: Body | undefined;
+    lose(
+      crm()
+        .post(`/v1/conversations/${ticketId}/notes`, (body: Body) => {
+          note = body;
+          return true;
+        })
+        .matchHeader('authorization', bearer),
+    );
+    crm()
+      .get(`/v1/conversations/${ticketId}/notes`)
+      .query(true)
+      .optionally()
+      .times(3)
+      .reply(200, () => notesPage(ticketId, note === undefined ? [] : [note]));
+    crm()
+      .post(`/v1/conversations/${ticketId}/notes`)
+      .optionally()
+      .reply(201, (_uri, body) => noteBody('6b2c3d4e5f60718293a4b5c7', ticketId, body as Body));
+  };
+}
+
 export const kustomerFixture: ConformanceFixture<typeof plugin.settings.schema> = {
   plugin,
   origins: [origin],
@@ -309,6 +399,8 @@ export const kustomerFixture: ConformanceFixture<typeof plugin.settings.schema> 
     addNote: (ticketId) => (crm) => {
       addNote(crm(), ticketId);
     },
+    createTicketAnswerLost,
+    addNoteAnswerLost,
   },
   ownerOf: (request) => {
     const assigned = (request.body as { assignedUsers?: unknown } | undefined)?.assignedUsers;

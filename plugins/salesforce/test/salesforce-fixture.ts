@@ -1,5 +1,5 @@
 import type { CrmUser } from '@crm-connect/core';
-import type { CapturedRequest, ConformanceFixture, SeededUsers } from '@crm-connect/testkit';
+import type { CapturedRequest, ConformanceFixture, LoseAnswer, SeededUsers } from '@crm-connect/testkit';
 import nock from 'nock';
 import { createMemoryTokenStore, type SalesforcePlugin, salesforce } from '../src/index.js';
 
@@ -285,8 +285,132 @@ const performers = new Map<string, string>([
 const anyBearer = (value: string) => performers.has(value);
 
 interface CompositeBody {
-  compositeRequest?: { referenceId: string; method: string; url: string; body?: { OwnerId?: string } }[];
+  compositeRequest?: {
+    referenceId: string;
+    method: string;
+    url: string;
+    body?: { OwnerId?: string; [field: string]: unknown };
+  }[];
   OwnerId?: string;
+}
+
+/** The Case field holding the interaction id: the settings' default `caseExternalIdField`. */
+const caseExternalIdField = 'CrmConnect_Interaction_Id__c';
+
+/** The Case subrequest of a composite create. */
+function caseSubrequest(body: CompositeBody | undefined) {
+  return body?.compositeRequest?.find((sub) => sub.referenceId === 'case');
+}
+
+/**
+ * What Salesforce refuses to store twice: a Case with the same interaction id in its Unique
+ * external-id field (`caseExternalIdField`, by default CrmConnect_Interaction_Id__c). A composite
+ * create carrying it makes at most one Case; a repeat is refused with DUPLICATE_VALUE.
+ */
+export function idempotencyKeyOf(request: CapturedRequest): string | undefined {
+  if (request.method !== 'POST' || request.path.split('?')[0] !== `${dataPath}/composite`) return undefined;
+  const interactionId = caseSubrequest(request.body as CompositeBody | undefined)?.body?.[
+    caseExternalIdField
+  ];
+  return typeof interactionId === 'string' ? `Case:${interactionId}` : undefined;
+}
+
+/**
+ * A composite create Salesforce made whose answer was lost. A repeat carrying the same interaction
+ * id is refused by the Unique field (DUPLICATE_VALUE, the Contact too), its read-back finding the
+ * Case; a repeat without it makes a second Case. A lookup by interaction id finds the Case.
+ */
+function createTicketAnswerLost(ticketId: string, lose: LoseAnswer) {
+  return (crm: () => nock.Scope) => {
+    let key: string | undefined;
+    lose(
+      crm()
+        .post(`${dataPath}/composite`, (body: CompositeBody) => {
+          key = idempotencyKeyOf({ method: 'POST', path: `${dataPath}/composite`, headers: {}, body });
+          return true;
+        })
+        .matchHeader('authorization', anyBearer)
+        .matchHeader('sforce-auto-assign', 'FALSE'),
+    );
+    crm()
+      .post(
+        `${dataPath}/composite`,
+        (body: CompositeBody) =>
+          key !== undefined &&
+          idempotencyKeyOf({ method: 'POST', path: `${dataPath}/composite`, headers: {}, body }) === key,
+      )
+      .optionally()
+      .times(3)
+      .reply(200, compositeCreated(ticketId, { contactExisted: true, created: false }), limitInfo);
+    crm()
+      .post(`${dataPath}/composite`)
+      .optionally()
+      .reply(200, compositeCreated(`${ticketId}-2`, { contactExisted: true }), limitInfo);
+    crm()
+      .get(`${dataPath}/query`)
+      .query((query) => String(query.q).includes('FROM Case WHERE'))
+      .optionally()
+      .times(3)
+      .reply(
+        200,
+        {
+          totalSize: 1,
+          done: true,
+          records: [
+            {
+              attributes: { type: 'Case', url: `${dataPath}/sobjects/Case/${ticketId}` },
+              Id: ticketId,
+              ContactId: contactId,
+            },
+          ],
+        },
+        limitInfo,
+      );
+  };
+}
+
+/**
+ * A CaseComment Salesforce made whose answer was lost. A CaseComment has no external id: a repeat
+ * adds a second comment. The Case's comments, queried, list the one made.
+ */
+function addNoteAnswerLost(ticketId: string, lose: LoseAnswer) {
+  return (crm: () => nock.Scope) => {
+    let commentBody: string | undefined;
+    lose(
+      crm()
+        .post(`${dataPath}/sobjects/CaseComment`, (body: { ParentId?: string; CommentBody?: string }) => {
+          if (body.ParentId !== ticketId) return false;
+          commentBody = body.CommentBody;
+          return true;
+        })
+        .matchHeader('authorization', anyBearer),
+    );
+    crm()
+      .get(`${dataPath}/query`)
+      .query((query) => String(query.q).includes('FROM CaseComment WHERE ParentId'))
+      .optionally()
+      .times(3)
+      .reply(
+        200,
+        () => ({
+          totalSize: 1,
+          done: true,
+          records: [
+            {
+              attributes: { type: 'CaseComment', url: `${dataPath}/sobjects/CaseComment/00axx000000Jk2LAAS` },
+              Id: '00axx000000Jk2LAAS',
+              // Salesforce hands text areas back with CRLF line endings.
+              CommentBody: commentBody?.replace(/\n/g, '\r\n') ?? null,
+            },
+          ],
+        }),
+        limitInfo,
+      );
+    crm()
+      .post(`${dataPath}/sobjects/CaseComment`, (body: { ParentId?: string }) => body.ParentId === ticketId)
+      .optionally()
+      .reply(201, { id: '00axx000000Jk2MAAS', success: true, errors: [] }, limitInfo);
+  };
 }
 
 export const salesforceFixture: ConformanceFixture<typeof plugin.settings.schema> = {
@@ -360,7 +484,10 @@ export const salesforceFixture: ConformanceFixture<typeof plugin.settings.schema
         .matchHeader('authorization', anyBearer)
         .reply(201, { id: '00axx000000Jk2LAAS', success: true, errors: [] }, limitInfo);
     },
+    createTicketAnswerLost,
+    addNoteAnswerLost,
   },
+  idempotencyKeyOf,
   ownerOf: (request: CapturedRequest) => {
     const body = request.body as CompositeBody | undefined;
     return body?.compositeRequest?.find((sub) => sub.referenceId === 'case')?.body?.OwnerId ?? body?.OwnerId;

@@ -1,5 +1,6 @@
 import type { CrmUser } from '@crm-connect/core';
-import type { CapturedRequest, ConformanceFixture, SeededUsers } from '@crm-connect/testkit';
+import type { CapturedRequest, ConformanceFixture, LoseAnswer, SeededUsers } from '@crm-connect/testkit';
+import type nock from 'nock';
 import { zendesk } from '../src/index.js';
 
 /**
@@ -172,6 +173,106 @@ export function assigneeOf(request: CapturedRequest): string | undefined {
   return assignee === undefined ? undefined : String(assignee);
 }
 
+/** Zendesk's Idempotency-Key is honoured on ticket creation only (`POST /api/v2/tickets`). */
+export function idempotencyKeyOf(request: CapturedRequest): string | undefined {
+  if (request.method !== 'POST' || request.path.split('?')[0] !== '/api/v2/tickets') return undefined;
+  return request.headers['idempotency-key'];
+}
+
+/**
+ * A ticket create Zendesk made whose answer was lost. Zendesk keeps the key's first answer: a
+ * repeat with the same Idempotency-Key is answered with that ticket (`x-idempotency-lookup: hit`,
+ * after which the plugin reads the ticket as it is now); a repeat with another key, or none,
+ * makes a second ticket. The interaction's ticket is also listed by its external id.
+ */
+function createTicketAnswerLost(ticketId: string, lose: LoseAnswer) {
+  return (crm: () => nock.Scope) => {
+    let key: string | undefined;
+    lose(
+      crm()
+        .post('/api/v2/tickets')
+        .matchHeader('idempotency-key', (value: string) => {
+          key = value;
+          return true;
+        }),
+    );
+    crm()
+      .post('/api/v2/tickets')
+      .matchHeader('idempotency-key', (value: string) => value === key)
+      .optionally()
+      .times(3)
+      .reply(...createdTicketReply(ticketId, 'hit'));
+    crm()
+      .post('/api/v2/tickets')
+      .optionally()
+      .reply(...createdTicketReply(Number(ticketId) + 1));
+    crm()
+      .get(`/api/v2/tickets/${ticketId}`)
+      .optionally()
+      .times(3)
+      .reply(200, { ticket: wireTicket(ticketId) }, rateLimitHeaders);
+    crm()
+      .get('/api/v2/tickets')
+      .query((query) => typeof query.external_id === 'string')
+      .optionally()
+      .times(3)
+      .reply(200, { tickets: [wireTicket(ticketId)], next_page: null, previous_page: null, count: 1 });
+  };
+}
+
+interface CommentUpdate {
+  ticket?: { comment?: { body?: string; public?: boolean }; metadata?: Record<string, unknown> };
+}
+
+/**
+ * An internal note Zendesk added whose answer was lost. A comment is a ticket update Zendesk never
+ * de-duplicates: a repeated PUT adds the comment again. The ticket's audits then list the update
+ * as Zendesk keeps it: the update's metadata under `metadata.custom`, the private comment among
+ * its events.
+ */
+function addNoteAnswerLost(ticketId: string, lose: LoseAnswer) {
+  return (crm: () => nock.Scope) => {
+    let update: CommentUpdate['ticket'];
+    lose(
+      crm().put(`/api/v2/tickets/${ticketId}`, (body: CommentUpdate) => {
+        if (body.ticket?.comment?.public !== false) return false;
+        update = body.ticket;
+        return true;
+      }),
+    );
+    crm()
+      .get(`/api/v2/tickets/${ticketId}/audits`)
+      .query(true)
+      .optionally()
+      .times(3)
+      .reply(
+        200,
+        () => ({
+          audits: [
+            {
+              id: 9_120_003,
+              ticket_id: Number(ticketId),
+              author_id: Number(users.admin.id),
+              created_at: '2026-11-21T10:20:00Z',
+              metadata: { custom: update?.metadata ?? {}, system: { client: 'crm-connect' } },
+              via: { channel: 'api', source: { from: {}, to: {}, rel: null } },
+              events: [
+                { id: 2_127_301_148, type: 'Comment', body: update?.comment?.body ?? '', public: false },
+              ],
+            },
+          ],
+          meta: { has_more: false, after_cursor: null, before_cursor: null },
+          links: { prev: null, next: null },
+        }),
+        rateLimitHeaders,
+      );
+    crm()
+      .put(`/api/v2/tickets/${ticketId}`, (body: CommentUpdate) => body.ticket?.comment?.public === false)
+      .optionally()
+      .reply(...updatedTicketReply(ticketId));
+  };
+}
+
 const plugin = zendesk();
 
 export const zendeskFixture: ConformanceFixture<typeof plugin.settings.schema> = {
@@ -254,7 +355,10 @@ export const zendeskFixture: ConformanceFixture<typeof plugin.settings.schema> =
         .put(`/api/v2/tickets/${ticketId}`, (body) => body.ticket?.comment?.public === false)
         .reply(...updatedTicketReply(ticketId));
     },
+    createTicketAnswerLost,
+    addNoteAnswerLost,
   },
   ownerOf: assigneeOf,
   performerOf,
+  idempotencyKeyOf,
 };
