@@ -4,6 +4,8 @@ import { routeTemplate } from '../src/telemetry/route-template.js';
 describe('routeTemplate: paths as low-cardinality templates, without ids or queries', () => {
   it.each([
     ['/api/v2/tickets.json', '/api/v2/tickets.json'],
+    ['/services/oauth2/token', '/services/oauth2/token'],
+    ['/api/v2/tickets/7.json', '/api/v2/tickets/{id}.json'],
     ['/api/v2/tickets/123.json', '/api/v2/tickets/{id}.json'],
     ['/api/v2/users/search.json?query=email:jane@example.com', '/api/v2/users/search.json'],
     ['/api/data/v9.2/incidents(5f1c2d3e-0000-4000-8000-000000000001)', '/api/data/v9.2/incidents({id})'],

@@ -1,7 +1,13 @@
 import { createRedactor, type Redactor } from '@crm-connect/core';
 import type { RunningSandboxCrm } from '@crm-connect/sandbox-crms';
 import { UsageError } from '../cli-error.js';
-import { type DemoPassResult, runDemoPass } from '../demo/demo-runner.js';
+import { type DemoPassResult, demoInteractionId, runDemoPass } from '../demo/demo-runner.js';
+import {
+  type DemoTrace,
+  type DemoTraceRecorder,
+  renderDemoTrace,
+  startDemoTrace,
+} from '../demo/demo-trace.js';
 import { selectCrms } from '../demo/select-crms.js';
 import { type ExitCode, exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -47,6 +53,8 @@ Options:
   --redis <url>    run through the queue instead: enqueue the events in this Redis and let worker
                    processes (crm-connect worker) handle them; a password goes in CRM_CONNECT_REDIS_PASSWORD
   --workers <n>    with --redis, how many worker processes to start (default 3)
+  --trace          record the OpenTelemetry spans and print, for the first interaction of each CRM,
+                   a short tree: each event's crm-connect.handle span and its HTTP attempts (not with --redis)
   --json           print one JSON document on standard output (fields: docs/cli.md); progress goes to standard error
   -h, --help       show this help
 
@@ -63,6 +71,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<E
     faults: { type: 'boolean', default: false },
     redis: { type: 'string' },
     workers: { type: 'string' },
+    trace: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -77,6 +86,11 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<E
     if (!Number.isInteger(seed))
       throw new UsageError(`--seed ${values.seed} is not a whole number.`, 'Use, e.g., --seed 7.');
     const queue = queueOptions(values, io);
+    if (values.trace && queue !== undefined)
+      throw new UsageError(
+        '--trace does not apply with --redis: the worker processes handle the events, and their spans go to their own exporters.',
+        'Leave out --trace, or --redis.',
+      );
     secrets = queue?.secrets ?? [];
     const sandboxCrms = await loadSandboxCrms('demo');
     const selected = selectCrms(sandboxCrms.sandboxCrms, values.crm);
@@ -84,7 +98,12 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<E
     // starts, which inherit its environment) must trust its certificate.
     const restarted = await trustSandboxCertificate(await loadSandbox('demo'), io);
     if (restarted !== undefined) return restarted;
-    return await runDemo(sandboxCrms, selected, { seed, faults: values.faults, json, queue }, io);
+    return await runDemo(
+      sandboxCrms,
+      selected,
+      { seed, faults: values.faults, json, queue, trace: values.trace },
+      io,
+    );
   } catch (error) {
     return reportFailure(io, error, { json, command: 'demo', redactor: createRedactor(secrets) });
   }
@@ -118,7 +137,7 @@ function queueOptions(
 async function runDemo(
   sandboxCrms: SandboxCrmsModule,
   selected: ReturnType<typeof selectCrms>,
-  options: { seed: number; faults: boolean; json: boolean; queue: QueueRun | undefined },
+  options: { seed: number; faults: boolean; json: boolean; queue: QueueRun | undefined; trace: boolean },
   io: CliIo,
 ): Promise<ExitCode> {
   const { demoSteps, seededRandom } = sandboxCrms;
@@ -129,6 +148,12 @@ async function runDemo(
     `crm-connect demo: ${demoSteps.length} scripted interactions × ${selected.length} CRMs × default user on/off, against local sandboxes${queue === undefined ? '' : `, through the queue with ${queue.workers} worker processes`}.\n\n`,
   );
   const running: RunningSandboxCrm[] = [];
+  // Registered before any connector runs, so that every span of the demo is recorded.
+  let recorder: DemoTraceRecorder | undefined;
+  if (options.trace) {
+    recorder = startDemoTrace();
+    if (recorder.unavailable !== undefined) say(`  --trace: ${recorder.unavailable}.\n`);
+  }
   try {
     for (const crm of selected) {
       const started = await crm.start();
@@ -158,14 +183,33 @@ async function runDemo(
       results.push(...(await runQueueDemo(running, demoSteps, { ...queue, progress }, io)));
     }
     const seed = queue === undefined ? options.seed : undefined;
-    if (!options.json) return report(sandboxCrms, results, seed, io);
-    // Every secret the sandboxes know (seeded credentials, tokens they issued) is kept out of the document.
+    // Every secret the sandboxes know (seeded credentials, tokens they issued) is kept out of the output.
     const redactor = createRedactor([
       ...running.flatMap((crm) => crm.secrets().map((secret) => secret.value)),
       ...(queue?.secrets ?? []),
     ]);
-    return reportJson(results, { seed, faults: options.faults, workers: queue?.workers }, io, redactor);
+    // One interaction per CRM: the first scripted one, with the default user on.
+    const traces = recorder?.collect(
+      running.map((crm) => ({
+        crm: crm.id,
+        displayName: crm.plugin.displayName,
+        interaction: demoSteps[0]?.label ?? '',
+        interactionId: demoInteractionId(crm, true, 0),
+      })),
+    );
+    if (!options.json) {
+      const code = report(sandboxCrms, results, seed, io);
+      if (traces !== undefined) io.stdout(renderDemoTrace(traces, redactor));
+      return code;
+    }
+    return reportJson(
+      results,
+      { seed, faults: options.faults, workers: queue?.workers, trace: traces },
+      io,
+      redactor,
+    );
   } finally {
+    recorder?.stop();
     await Promise.all(running.map((crm) => crm.stop()));
   }
 }
@@ -212,7 +256,12 @@ function report(
 
 function reportJson(
   results: readonly DemoPassResult[],
-  options: { seed: number | undefined; faults: boolean; workers: number | undefined },
+  options: {
+    seed: number | undefined;
+    faults: boolean;
+    workers: number | undefined;
+    trace: DemoTrace[] | undefined;
+  },
   io: CliIo,
   redactor: Redactor,
 ): ExitCode {
@@ -245,6 +294,7 @@ function reportJson(
           problem: row.problem,
         })),
       })),
+      trace: options.trace,
     },
     redactor,
   );

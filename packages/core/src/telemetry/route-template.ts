@@ -3,9 +3,10 @@
  * conventions want a low-cardinality `url.template`, and a path with record ids, emails or tokens
  * in it must never reach a tracing backend. The query is dropped whole (search terms, cursors).
  *
- * A segment that holds a digit, an `@`, a percent-escape or more than 24 characters is an
- * identifier (`{id}`), keeping a `.json`-style extension; API versions (`v2`, `v60.0`, `v9.2`)
- * stay; OData keys in parentheses (`incidents(…)`) become `({id})`.
+ * A segment that is a number, holds two digits or more, an `@`, a percent-escape, or more than 24
+ * characters is an identifier (`{id}`), keeping a `.json`-style extension; a name with one digit
+ * (`oauth2`) and API versions (`v2`, `v60.0`, `v9.2`) stay; OData keys in parentheses
+ * (`incidents(…)`) become `({id})`.
  */
 export function routeTemplate(path: string): string {
   let pathname = path;
@@ -20,7 +21,7 @@ export function routeTemplate(path: string): string {
 }
 
 const apiVersion = /^v\d+(\.\d+)*$/i;
-const identifierLike = /[0-9@%]/;
+const identifierLike = /^\d+$|\d.*\d|[@%]/;
 const extension = /^(.*?)(\.(json|xml))$/i;
 const longestName = 24;
 
