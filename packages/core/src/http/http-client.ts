@@ -81,7 +81,7 @@ export interface RequestOptions {
   operation: string;
   /**
    * The path as a route template (`/api/v2/tickets/{id}.json`), for traces and metrics. Default:
-   * worked out from the path (segments with digits, `@` or escapes become `{id}`; no query).
+   * worked out from the path (numbers, segments with two digits, `@` or escapes become `{id}`; no query).
    */
   route?: string | undefined;
   /** A key that makes this write safe to repeat: sent in `idempotencyHeader` and allows retries of a POST/PATCH. */
