@@ -12,13 +12,14 @@ import { measureRateBudget } from './rate.js';
 import { measureRedaction } from './redaction-cost.js';
 import { renderReport } from './report.js';
 import { type BenchResults, type CrmResults, checkTargets } from './results.js';
+import { measureTelemetryCost } from './telemetry-cost.js';
 import { measureTenants } from './tenants.js';
 import { measureThroughput } from './throughput.js';
 import { countTokenRequests } from './tokens.js';
 
 /**
- * `pnpm bench`: the five figures of issue #9 and the six of issue #15 for each CRM, against its
- * sandbox on loopback, printed as one table and written to apps/bench/results.json (git-ignored:
+ * `pnpm bench`: the five figures of issue #9, the six of issue #15 and the one of issue #18 for
+ * each CRM, against its sandbox on loopback, printed as one table and written to apps/bench/results.json (git-ignored:
  * figures depend on the machine). A benchmark, not a test: a missed target is reported, not
  * failed on; the exit code is 1 only when a figure could not be measured.
  * `--crm <id>` (repeatable) measures only those CRMs.
@@ -36,6 +37,8 @@ const options: BenchResults['options'] = {
   agents: { agents: 2_000, meetingCallers: 8, warmupRounds: 5, rounds: 40, writesPerRound: 10 },
   redaction: { credentials: 20_000, warmupRounds: 3, rounds: 30, redactionsPerRound: 100 },
   tenants: { tenants: 1_000, warmup: 200 },
+  // Issue #18: figure 6's rounds, with and without an OpenTelemetry SDK.
+  telemetry: { warmupRounds: 10, rounds: 60, writesPerRound: 10 },
 };
 
 // From dist/bench/main.js up to the package folder, apps/bench.
@@ -120,6 +123,11 @@ async function main(): Promise<void> {
   for (const crm of selected) {
     await measure(crm, 'tenants', async () => {
       of(crm).tenants = await measureTenants(crm, options.tenants);
+    });
+  }
+  for (const crm of selected) {
+    await measure(crm, 'otel', async () => {
+      of(crm).telemetry = await measureTelemetryCost(crm, options.telemetry);
     });
   }
 

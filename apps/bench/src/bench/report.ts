@@ -58,6 +58,15 @@ function rows(results: BenchResults): string[][] {
       return `${mb(first?.heapUsedBytes ?? 0)} → ${mb(last?.heapUsedBytes ?? 0)} (${signed(crm.memory.heapGrowthMb)})`;
     }),
     ...issue15Rows(results),
+    row(
+      '12 client CPU µs per write, no SDK / SDK',
+      (crm) => `${whole(crm.telemetry.noSdkMicros)} / ${whole(crm.telemetry.sdkMicros)}`,
+    ),
+    row(
+      `   ratio median (mean), target ≤ ${targets.telemetryRatio.toFixed(2)}`,
+      (crm) =>
+        `${crm.telemetry.ratio.toFixed(2)} (${crm.telemetry.ratioOfMeans.toFixed(2)}) ${mark(metFor(checks, crm, 'telemetry'))}`,
+    ),
   ];
 }
 

@@ -9,6 +9,7 @@ import type { MemoryOptions, MemoryResult } from './memory.js';
 import { minimumCalls } from './minimum-calls.js';
 import type { RateOptions, RateResult } from './rate.js';
 import type { RedactionOptions, RedactionResult } from './redaction-cost.js';
+import type { TelemetryCostOptions, TelemetryCostResult } from './telemetry-cost.js';
 import type { TenantsOptions, TenantsResult } from './tenants.js';
 import type { ThroughputOptions, ThroughputResult } from './throughput.js';
 import type { TokensResult } from './tokens.js';
@@ -27,6 +28,7 @@ export interface CrmResults {
   agents: AgentsCpuResult;
   redaction: RedactionResult;
   tenants: TenantsResult;
+  telemetry: TelemetryCostResult;
 }
 
 /** What `pnpm bench` writes to apps/bench/results.json. */
@@ -44,12 +46,16 @@ export interface BenchResults {
     agents: AgentsCpuOptions;
     redaction: RedactionOptions;
     tenants: TenantsOptions;
+    telemetry: TelemetryCostOptions;
   };
   crms: CrmResults[];
   targets: TargetCheck[];
 }
 
-/** The issues' targets (#9: cost to memory; #15: client CPU to closed connectors). */
+/**
+ * The issues' targets (#9: cost to memory; #15: client CPU to closed connectors). #18's telemetry
+ * ratio is ours: the issue names none.
+ */
 export const targets = {
   costRatio: 1.1,
   tokenRequestsPerCredential: 1,
@@ -68,6 +74,8 @@ export const targets = {
   tenantCreateMs: 0.5,
   /** Bytes per closed connector: 0 is the target, 1 kB the heap's noise at 1,000 connectors. */
   closedKeptBytes: 1_000,
+  /** Client CPU per write, with an SDK ÷ without. */
+  telemetryRatio: 1.25,
 } as const;
 
 export interface TargetCheck {
@@ -84,7 +92,8 @@ export interface TargetCheck {
     | 'redaction'
     | 'tenant-heap'
     | 'tenant-create'
-    | 'closed';
+    | 'closed'
+    | 'telemetry';
   /** What was compared, e.g. "ratio 1.32 ≤ 1.10". */
   detail: string;
   met: boolean;
@@ -124,6 +133,11 @@ export function checkTargets(crm: Omit<CrmResults, 'displayName'>): TargetCheck[
     `RSS +${crm.memory.rssGrowthMb.toFixed(1)} MB, heap +${crm.memory.heapGrowthMb.toFixed(1)} MB (${crm.memory.failed} failed); target < ${targets.memoryGrowthMb} MB`,
   );
   checks.push(...issue15Checks(crm));
+  check(
+    'telemetry',
+    crm.telemetry.ratio <= targets.telemetryRatio,
+    `client CPU per write, with an OpenTelemetry SDK ÷ without ${crm.telemetry.ratio.toFixed(2)} (median of rounds), target ≤ ${targets.telemetryRatio.toFixed(2)}`,
+  );
   return checks;
 }
 
