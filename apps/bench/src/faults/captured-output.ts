@@ -4,14 +4,17 @@ import type { Secret } from '@crm-connect/sandbox-crms';
 
 /**
  * Everything crm-connect says during a run, kept as text so it can be searched for secrets: every
- * log line (any level, with its fields), every audit event, and every error handed to the
- * platform (its message, `inspect` with causes, and its JSON form).
+ * log line (any level, with its fields), every audit event, every error handed to the
+ * platform (its message, `inspect` with causes, and its JSON form), and its exported telemetry
+ * (each span's name, attributes, events and status; the metric data points' attributes).
  */
 export interface CapturedOutput {
   /** A logger receiving every line, debug included. */
   logger: Logger;
   audit(event: AuditEvent): void;
   error(error: unknown): void;
+  /** A piece of exported telemetry, serialized (see `telemetry-capture.ts`). */
+  telemetry(text: string): void;
   /** How many pieces of text were captured. */
   size(): number;
   /** How many captured pieces hold any form of any of `secrets`, and the kinds of secret they hold. */
@@ -44,6 +47,9 @@ export function createCapturedOutput(): CapturedOutput {
       })();
       const message = error instanceof Error ? error.message : String(error);
       pieces.push(`${message}\n${inspect(error, { depth: 10 })}\n${json}`);
+    },
+    telemetry(text) {
+      pieces.push(text);
     },
     size: () => pieces.length,
     leaks(secrets) {

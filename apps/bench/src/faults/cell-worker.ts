@@ -1,6 +1,7 @@
 import { sandboxCrms } from '@crm-connect/sandbox-crms';
 import { faultColumns } from './fault-columns.js';
 import { runCell } from './run-cell.js';
+import { telemetryCapture } from './telemetry-capture.js';
 
 /**
  * A process that runs the cells main.ts sends it, one at a time, and sends each result back.
@@ -15,6 +16,10 @@ export interface CellRequest {
   interactions: number;
   seed: number;
 }
+
+// An OpenTelemetry SDK with in-memory exporters, registered before any connector runs: each
+// cell's exported spans and metric points are searched for secrets with its logs.
+telemetryCapture();
 
 /** Interactions in flight in one cell. */
 const concurrency = 16;

@@ -5,6 +5,7 @@ import { createCapturedOutput } from './captured-output.js';
 import { errorFigures, noteFigures, ownerFigures, recordFigures } from './cell-figures.js';
 import { cellHttp, type FaultColumn } from './fault-columns.js';
 import { replayInteractions } from './platform-replay.js';
+import { telemetryCapture } from './telemetry-capture.js';
 import { interactionMix } from './workload.js';
 
 /** What one cell (a CRM under one column's faults) measured. */
@@ -46,7 +47,7 @@ export interface CellResult {
    * twice and of the wrong owners (with the interaction's deliveries), to start from when a cell fails.
    */
   errorExamples: string[];
-  /** Captured log lines, audit events and errors holding a secret (must be 0). */
+  /** Captured log lines, audit events, errors and exported telemetry holding a secret (must be 0). */
   secretsFound: number;
   /** The kinds of secret that leaked, when any did. */
   leakedSecrets: string[];
@@ -81,6 +82,8 @@ export async function runCell(
   const crm = await definition.start(column.crmOptions);
   try {
     const captured = createCapturedOutput();
+    const telemetry = telemetryCapture();
+    await telemetry.start(captured.telemetry);
     const settings = { ...crm.settings, defaultUser: true, abandonedCallTickets: true };
     const rateBudgets = unthrottledBudgets();
     // The platform's workers are two consumers of one queue in one deployment: each its own
@@ -134,6 +137,7 @@ export async function runCell(
     });
     faults.stop();
     unsubscribe();
+    await telemetry.finish();
 
     const storeRecords = crm.records();
     const records = recordFigures(
