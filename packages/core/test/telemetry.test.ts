@@ -245,6 +245,51 @@ describe('OpenTelemetry: one span per event, a client span per CRM request', () 
   });
 });
 
+describe('OpenTelemetry: every event type', () => {
+  it('each event type gives one handle span with its type, decision and outcome, and counts its record', async () => {
+    nock(origin).post('/tickets').query(true).times(3).reply(201, { id: 950 });
+    nock(origin).put('/tickets/950/notes').reply(200, {});
+    const handler = connector();
+    const agent = { id: 'p-ada', emails: ['ada@acme.test'] };
+    const events = [
+      event('i-types-1'),
+      { ...event('i-types-2'), type: 'voicemail.received', channel: 'voice' },
+      { ...event('i-types-3'), type: 'call.abandoned', channel: 'voice' },
+      { ...event('i-types-1'), type: 'agent.assigned', agent },
+      { ...event('i-types-1'), type: 'interaction.ended', notes: 'Resolved.' },
+    ];
+    const connectorWithAbandoned = createConnector({
+      plugin,
+      settings: { apiKey, defaultUser: true, abandonedCallTickets: true },
+      rateBudgets: createRateBudgetRegistry(),
+    });
+    for (const sent of events.slice(0, 2)) await handler.handle(sent);
+    await connectorWithAbandoned.handle(events[2]);
+    for (const sent of events.slice(3)) await handler.handle(sent);
+    const handles = spans.getFinishedSpans().filter((span) => span.name === 'crm-connect.handle');
+    expect(handles.map((span) => span.attributes['crm_connect.event.type'])).toEqual([
+      'chat.started',
+      'voicemail.received',
+      'call.abandoned',
+      'agent.assigned',
+      'interaction.ended',
+    ]);
+    expect(handles.map((span) => span.attributes['crm_connect.outcome'])).toEqual([
+      'created',
+      'created',
+      'created',
+      'skipped',
+      'updated',
+    ]);
+    // The assignment names an agent the CRM does not know: the owner stays, and the span says why.
+    expect(handles[3]?.attributes['crm_connect.decision.reason']).toBe('agent-unmapped');
+    const records = (await collectedMetrics()).get('crm_connect.records');
+    expect(
+      sumOf(records, { 'crm_connect.operation': 'add-note', 'crm_connect.outcome': 'updated' }),
+    ).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('OpenTelemetry: nothing secret or personal in any exported attribute', () => {
   it('no API key, credential, email, query or note text in spans, events or metric attributes', async () => {
     nock(origin)
