@@ -1,14 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { createFileTokenStore, exitCodes, run } from '@crm-connect/cli';
-import { type SalesforceSettingsInput, salesforce } from '@crm-connect/salesforce';
-import {
-  createSalesforceSandbox,
-  type SalesforceSandbox,
-  salesforceSandboxSettings,
-} from '@crm-connect/sandbox';
+import { readFile } from 'node:fs/promises';
+import { exitCodes, run } from '@crm-connect/cli';
+import { createSalesforceSandbox, type SalesforceSandbox } from '@crm-connect/sandbox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryIo } from './cli-io.js';
+import { linkedSalesforceConfig } from './salesforce-linked.js';
 import { temporaryFolder } from './temporary-folder.js';
 
 /** `crm-connect salesforce unlink` against the Salesforce sandbox: revoked there, forgotten here. */
@@ -24,24 +19,7 @@ afterEach(async () => {
   await sandbox.stop();
 });
 
-/** Links Ada and Ivy with the plugin over the CLI's token file; writes the settings file (no secret). */
-async function linkedConfig(): Promise<{ config: string; tokens: string }> {
-  const tokens = join(folder, 'tokens.json');
-  const plugin = salesforce({ tokenStore: createFileTokenStore(tokens) });
-  const redirectUri = 'http://127.0.0.1:9/oauth/callback';
-  let settings: SalesforceSettingsInput = salesforceSandboxSettings(sandbox);
-  for (const loginHint of ['ada.admin@acme.test', 'integration@acme.test']) {
-    const { url, state, codeVerifier } = plugin.admin.start(settings, { redirectUri, loginHint });
-    const answer = await fetch(url, { redirect: 'manual' });
-    const callback = new URL(answer.headers.get('location') ?? redirectUri).searchParams;
-    settings = (await plugin.admin.complete(settings, { callback, state, codeVerifier, redirectUri }))
-      .settings;
-  }
-  const { clientSecret: _secret, ...saved } = settings;
-  const config = join(folder, 'salesforce.json');
-  await writeFile(config, JSON.stringify(saved));
-  return { config, tokens };
-}
+const linkedConfig = () => linkedSalesforceConfig(sandbox, folder);
 
 const userOf = (username: string) =>
   sandbox.store.users.all().find((user) => user.Username === username)?.Id ?? '';
