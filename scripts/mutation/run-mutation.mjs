@@ -49,6 +49,10 @@ if (values.list) {
 }
 
 const reportDir = resolve(root, 'reports/mutation');
+// A run narrowed with --file keeps its own report and incremental file, so that narrowed runs of
+// one set (one file each) do not overwrite each other's.
+const reportName = (set) =>
+  values.file === undefined ? set : `${set}.${values.file.join('+').replace(/[^A-Za-z0-9_-]+/g, '_')}`;
 mkdirSync(reportDir, { recursive: true });
 const rows = [];
 for (const name of chosen) {
@@ -73,7 +77,7 @@ for (const name of chosen) {
     timeoutMS: 10_000,
     logLevel: 'warn',
     incremental: values.incremental === true,
-    incrementalFile: `reports/mutation/${name}.incremental.json`,
+    incrementalFile: `reports/mutation/${reportName(name)}.incremental.json`,
   });
   const results = await stryker.runMutationTest();
   const survivors = [];
@@ -104,7 +108,10 @@ for (const name of chosen) {
       });
     }
   }
-  writeFileSync(resolve(reportDir, `${name}.json`), `${JSON.stringify({ set: name, survivors }, null, 2)}\n`);
+  writeFileSync(
+    resolve(reportDir, `${reportName(name)}.json`),
+    `${JSON.stringify({ set: name, survivors }, null, 2)}\n`,
+  );
 }
 
 if (rows.length === 0) {
@@ -122,7 +129,13 @@ for (const row of rows) {
     `${pad(row.file, fileWidth)}  ${pad(row.set, setWidth)}  ${pad(score, 17)}  ≥ ${row.target} % ${verdict}`,
   );
 }
-writeFileSync(resolve(reportDir, 'summary.json'), `${JSON.stringify(rows, null, 2)}\n`);
+writeFileSync(
+  resolve(
+    reportDir,
+    `${values.file === undefined && values.set === undefined ? 'summary' : `summary.${reportName(chosen.join('+'))}`}.json`,
+  ),
+  `${JSON.stringify(rows, null, 2)}\n`,
+);
 const missed = rows.filter((row) => row.score < row.target);
 console.log(
   missed.length === 0
