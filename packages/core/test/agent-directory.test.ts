@@ -68,6 +68,15 @@ describe('agent identification', () => {
     expect(lookup.findUserByEmail).toHaveBeenCalledWith('support.agent.4@acme.test');
   });
 
+  it('an address listed twice (in two spellings, or as its own alias) is looked up and reported once', async () => {
+    const lookup = crmDirectory([ann]);
+    const directory = createAgentDirectory({ lookup, aliases: { 'who@acme.test': 'who@acme.test' } });
+    await expect(
+      directory.identify({ id: 'p6', emails: ['Who@Acme.test', 'who@acme.test', 'other@acme.test'] }),
+    ).resolves.toEqual({ status: 'unmapped', emails: ['who@acme.test', 'other@acme.test'] });
+    expect(lookup.findUserByEmail.mock.calls).toEqual([['who@acme.test'], ['other@acme.test']]);
+  });
+
   it('caches lookups for their lifetime, then asks again', async () => {
     vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout'] });
     // A fake clock starts at 0, which lru-cache reads as "no start time"; real clocks never do.
@@ -182,5 +191,69 @@ describe('the random pool, off the write path', () => {
     directory.clear();
     await expect(directory.assignablePool()).resolves.toEqual([ann]);
     expect(listing.lookup.listAssignableUsers).toHaveBeenCalledTimes(2);
+  });
+
+  it('concurrent first reads share one listing', async () => {
+    const listing = slowListing([ann, bob]);
+    const directory = createAgentDirectory({ lookup: listing.lookup });
+    const reads = [directory.assignablePool(), directory.assignablePool()];
+    listing.answer();
+    await expect(Promise.all(reads)).resolves.toEqual([
+      [ann, bob],
+      [ann, bob],
+    ]);
+    expect(listing.lookup.listAssignableUsers).toHaveBeenCalledTimes(1);
+  });
+
+  it('clear() before the pool was ever listed: the next read waits for a listing', async () => {
+    const lookup = crmDirectory([ann, gone]);
+    const directory = createAgentDirectory({ lookup });
+    directory.clear();
+    await expect(directory.assignablePool()).resolves.toEqual([ann]);
+    expect(lookup.listAssignableUsers).toHaveBeenCalledTimes(1);
+  });
+
+  it('the pool is listed again once exactly its lifetime has passed, not before', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const lookup = crmDirectory([ann]);
+    const directory = createAgentDirectory({ lookup, ttlMs: 1_000 });
+    await directory.assignablePool();
+    vi.advanceTimersByTime(999);
+    await directory.assignablePool();
+    expect(lookup.listAssignableUsers).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(1);
+    await directory.assignablePool();
+    expect(lookup.listAssignableUsers).toHaveBeenCalledTimes(2);
+  });
+
+  it('a refused user is offered again by a listing started after the refusal', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const lookup = crmDirectory([ann, bob]);
+    const directory = createAgentDirectory({ lookup });
+    await directory.assignablePool();
+    directory.forgetUser('bob');
+    vi.advanceTimersByTime(1);
+    directory.clear();
+    // Served at once, without bob, while the new listing runs.
+    await expect(directory.assignablePool()).resolves.toEqual([ann]);
+    await directory.idle();
+    await expect(directory.assignablePool()).resolves.toEqual([ann, bob]);
+  });
+
+  it('a listing started before the refusal, or at the same instant, does not bring the user back', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const listing = slowListing([ann, bob]);
+    const directory = createAgentDirectory({ lookup: listing.lookup });
+    const cold = directory.assignablePool();
+    listing.answer();
+    await cold;
+    // The same instant: the listing may have been answered before the CRM deactivated bob.
+    directory.forgetUser('bob');
+    directory.clear();
+    const served = directory.assignablePool();
+    listing.answer();
+    await expect(served).resolves.toEqual([ann]);
+    await directory.idle();
+    await expect(directory.assignablePool()).resolves.toEqual([ann]);
   });
 });

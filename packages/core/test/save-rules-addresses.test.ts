@@ -104,3 +104,87 @@ describe('save rules: a saved secret stays with the address it was checked again
     expect(result.credentials).toBe('valid');
   });
 });
+
+describe('save rules: what the address rule leaves alone', () => {
+  const accept = () => vi.fn(async () => ({ connectionUser, warnings: [] }));
+
+  it('a first save has no address to compare with: everything typed is checked', async () => {
+    const validate = accept();
+    const result = await saveSettings(plugin, { previous: undefined, submitted: previous, validate });
+    expect(validate).toHaveBeenCalledOnce();
+    expect(result.credentials).toBe('valid');
+    expect(result.form.errors).toEqual([]);
+  });
+
+  it('address changed: a field of the group that is not secret, left out, keeps its saved value', async () => {
+    const { clientId: _left, ...rest } = previous;
+    const result = await saveSettings(plugin, {
+      previous,
+      submitted: { ...rest, host: 'https://login.other.test', clientSecret: SECRET_MASK },
+      validate: accept(),
+    });
+    expect(result.settings.clientId).toBe('client-1');
+    expect(result.form.errors.map((error) => error.path)).toEqual(['clientSecret']);
+  });
+
+  it('address changed with no secret saved before: nothing to re-enter, the secret is just missing', async () => {
+    const { clientSecret: _none, ...withoutSecret } = previous;
+    const result = await saveSettings(plugin, {
+      previous: withoutSecret,
+      submitted: { ...withoutSecret, host: 'https://login.other.test' },
+      validate: accept(),
+    });
+    expect(result.credentials).toBe('missing');
+    expect(result.form.errors).toEqual([]);
+  });
+
+  it("address changed and the same secret typed again: the admin's choice, checked at the new address", async () => {
+    const validate = accept();
+    const result = await saveSettings(plugin, {
+      previous,
+      submitted: { ...previous, host: 'https://login.other.test' },
+      validate,
+    });
+    expect(validate).toHaveBeenCalledWith(
+      expect.objectContaining({ host: 'https://login.other.test', clientSecret: 'the-real-secret-123' }),
+    );
+    expect(result.form.errors).toEqual([]);
+  });
+
+  it('two addresses changed: the message names both', async () => {
+    const twoAddresses = z.object({
+      ...commonSettingsShape,
+      tenant: optionalText(z.string()),
+      host: optionalText(z.string()),
+      secret: optionalText(z.string()),
+    });
+    const tenantPlugin = {
+      settings: {
+        schema: twoAddresses,
+        secretFields: ['secret'] as const,
+        credentialGroups: [
+          {
+            id: 'app',
+            label: 'Tenant, host and secret',
+            fields: ['tenant', 'host', 'secret'] as const,
+            addressFields: ['tenant', 'host'] as const,
+          },
+        ],
+      },
+      capabilities: () => ({ performsAsAgent: false, alwaysUseAdmin: false }),
+    };
+    const saved = twoAddresses.parse({ tenant: 'acme', host: 'login.crm.test', secret: 'saved-secret' });
+    const result = await saveSettings(tenantPlugin, {
+      previous: saved,
+      submitted: { ...saved, tenant: 'other', host: 'login.other.test', secret: SECRET_MASK },
+      validate: accept(),
+    });
+    expect(result.form.errors).toEqual([
+      {
+        path: 'secret',
+        message:
+          'secret: re-enter it. tenant and host changed, and a saved secret is only sent to the address it was checked against; nothing was sent.',
+      },
+    ]);
+  });
+});

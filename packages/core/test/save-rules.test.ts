@@ -71,7 +71,7 @@ describe('save rules', () => {
     expect(result.connectionUser?.id).toBe('admin-1');
   });
 
-  it('invalid credentials: the group reverts, the rest is saved, both checkboxes unchecked but usable', async () => {
+  it('invalid credentials: the group reverts, the rest is saved; the default-user box is unchecked, the always-admin box keeps its choice, both usable', async () => {
     const result = await saveSettings(plugin, {
       previous: saved,
       submitted: { ...saved, email: 'new@acme.test', token: 'wrong-token-789', region: 'eu' },
@@ -83,8 +83,14 @@ describe('save rules', () => {
       token: 'old-token-123',
       region: 'eu',
       defaultUser: false,
+      alwaysUseAdmin: true,
     });
     expect(result.form.checkboxes.defaultUser).toEqual({ checked: false, enabled: true, reason: undefined });
+    expect(result.form.checkboxes.alwaysUseAdmin).toEqual({
+      checked: true,
+      enabled: true,
+      reason: undefined,
+    });
     expect(result.form.errors).toEqual([
       {
         path: 'credentials',
@@ -93,7 +99,7 @@ describe('save rules', () => {
     ]);
   });
 
-  it('invalid credentials where none were saved: empty stays empty, checkbox disabled', async () => {
+  it('invalid credentials where none were saved: empty stays empty, both checkboxes unchecked and disabled', async () => {
     const result = await saveSettings(plugin, {
       previous: undefined,
       submitted: {
@@ -101,6 +107,7 @@ describe('save rules', () => {
         token: 'wrong-token-789',
         linkedAdmins: ['005A'],
         defaultUser: true,
+        alwaysUseAdmin: true,
       },
       validate: refuse,
     });
@@ -108,6 +115,7 @@ describe('save rules', () => {
     expect(result.settings.token).toBeUndefined();
     expect(result.form.values.token).toBe('');
     expect(result.form.checkboxes.defaultUser).toMatchObject({ checked: false, enabled: false });
+    expect(result.form.checkboxes.alwaysUseAdmin).toMatchObject({ checked: false, enabled: false });
   });
 
   it.each([true, false])(

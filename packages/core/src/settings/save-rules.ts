@@ -196,6 +196,9 @@ export function applySettingsRules<TSchema extends PluginSettingsSchema>(
       reason: availability.reason,
     };
     candidate.alwaysUseAdmin = alwaysUseAdmin.checked;
+  } else {
+    // As on a save: a plugin (or mode) without the capability never keeps the setting on.
+    candidate.alwaysUseAdmin = false;
   }
   return {
     settings: candidate as Settings<TSchema>,
@@ -227,10 +230,10 @@ function parseFieldByField<TSchema extends z.ZodObject>(
     }
     for (const issue of fieldIssuesOf(parsed.error)) {
       const path = issue.path === '(root)' ? field : `${field}.${issue.path}`;
-      errors.push({
-        path,
-        message: `${path}: ${issue.message.replace(/^[^:]*: /, '')} The previous value was kept.`,
-      });
+      // `fieldIssuesOf` prefixes each message with its path and ": "; the path may hold a colon itself
+      // (an alias key typed "mailto:…"), so the prefix is cut by its length, not up to the first colon.
+      const detail = issue.message.slice(`${issue.path}: `.length);
+      errors.push({ path, message: `${path}: ${detail} The previous value was kept.` });
     }
     candidate[field] = previous?.[field] ?? schema.safeParse(undefined).data;
   }
