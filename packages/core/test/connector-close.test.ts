@@ -5,6 +5,7 @@ import { createRateBudgetRegistry } from '../src/http/rate-budget.js';
 import { definePlugin } from '../src/plugin.js';
 import { commonSettingsShape } from '../src/settings/common-settings.js';
 import type { CrmUser } from '../src/users.js';
+import { connectTo, recordingCrm } from './support/recording-plugin.js';
 
 const admin: CrmUser = { id: 'admin', active: true };
 const closeConnection = vi.fn(async () => {});
@@ -81,7 +82,53 @@ describe('connector.close()', () => {
     await expect(connector.handle(chatStarted)).rejects.toMatchObject({
       code: 'connector_closed',
       retryable: true,
+      pluginId: 'fake',
+      message:
+        'This Fake CRM connector was closed; nothing was sent. Deliver the work to one created for the tenant now.',
     });
+  });
+
+  it('returns only once the events under way have been written and audited', async () => {
+    const crm = recordingCrm();
+    crm.override('createTicket', async (original, input) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return original(input);
+    });
+    const { connector, events } = connectTo(
+      crm,
+      { defaultUser: true },
+      { rateBudgets: createRateBudgetRegistry() },
+    );
+    const underWay = connector.handle(chatStarted);
+    await connector.close();
+    expect(crm.records.size).toBe(1);
+    expect(events().map((event) => event.outcome)).toEqual(['created']);
+    await underWay;
+  });
+
+  it('closes a connector whose plugin connection has nothing to close', async () => {
+    const registry = createRateBudgetRegistry();
+    const { connector } = connectTo(recordingCrm(), { defaultUser: true }, { rateBudgets: registry });
+    await connector.handle(chatStarted);
+    await expect(connector.close()).resolves.toBeUndefined();
+    expect(registry.size()).toBe(0);
+  });
+
+  it('holds a budget the plugin asks for twice once, and releases it on close', async () => {
+    const registry = createRateBudgetRegistry();
+    const twice = definePlugin({
+      ...plugin,
+      connect(settings, context) {
+        const first = context.rateBudgets.forAccount('fake:acme', { requestsPerInterval: 10 });
+        const again = context.rateBudgets.acquire('fake:acme', { requestsPerInterval: 10 });
+        expect(again).toBe(first);
+        return plugin.connect(settings, context);
+      },
+    });
+    const connector = createConnector({ plugin: twice, settings: {}, rateBudgets: registry });
+    expect(registry.size()).toBe(1);
+    await connector.close();
+    expect(registry.size()).toBe(0);
   });
 
   it('a plugin that asks for a budget after the close is refused, so no budget is held for good', async () => {
@@ -97,7 +144,14 @@ describe('connector.close()', () => {
     });
     const connector = createConnector({ plugin: lazy, settings: {}, rateBudgets: registry });
     await connector.close();
-    expect(lateJoin).toThrow(expect.objectContaining({ code: 'connector_closed', retryable: true }));
+    expect(lateJoin).toThrow(
+      expect.objectContaining({
+        code: 'connector_closed',
+        retryable: true,
+        pluginId: 'fake',
+        message: expect.stringMatching(/^This fake connector was closed; /),
+      }),
+    );
     expect(registry.size()).toBe(0);
   });
 
