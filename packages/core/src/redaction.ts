@@ -1,7 +1,8 @@
 /**
  * Redaction by value: every configured secret (and the forms it takes on the wire: URL-encoded,
- * base64, inside an Authorization header) is replaced wherever it appears in a log line or an
- * error message. Redacting by field name alone misses secrets echoed in URLs or CRM error bodies.
+ * JSON-escaped, base64, inside an Authorization header) is replaced wherever it appears in a log
+ * line or an error message. Redacting by field name alone misses secrets echoed in URLs or CRM
+ * error bodies.
  */
 
 import { type FormMatch, hashWindow, SecretFormsIndex } from './secret-forms-index.js';
@@ -39,15 +40,17 @@ export interface Redactor {
 }
 
 /**
- * The forms a secret takes on the wire: itself, URL-encoded, base64. Plus the base64 of the secret
- * at each of the three byte alignments it can have inside a longer base64 text: an agent's Basic
+ * The forms a secret takes on the wire: itself, URL-encoded, JSON-escaped (a CRM's error body
+ * echoing it is quoted through `JSON.stringify`, which escapes quotes, backslashes and control
+ * characters), base64. Plus the base64 of the secret at each of the three byte alignments it can
+ * have inside a longer base64 text: an agent's Basic
  * credential is base64("{email}/token:{token}"), a fixed template around the one API token, so the
  * token's aligned core appears in every agent's credential and one registered secret covers them
  * all (the whole base64 run around a match is redacted, see `redact`).
  */
 function wireForms(secret: string): { plain: string[]; base64Cores: string[] } {
   const bytes = Buffer.from(secret);
-  const plain = [secret, urlEncoded(secret), bytes.toString('base64')];
+  const plain = [secret, urlEncoded(secret), JSON.stringify(secret).slice(1, -1), bytes.toString('base64')];
   const base64Cores: string[] = [];
   for (const skip of [0, 1, 2]) {
     const whole = Math.floor((bytes.length - skip) / 3) * 3;

@@ -57,6 +57,9 @@ describe('http client deadline', () => {
     const elapsed = performance.now() - started;
     expect(error).toMatchObject({ code: 'transport_failed', retryable: true });
     expect(String((error as Error).message)).toContain('timed out after 1000 ms');
+    // Ended by the client's own deadline (its signal cancels the exchange), not by axios's timeout,
+    // which has been an idle-socket timer in some 1.x releases and which a dripping CRM defeats.
+    expect(error).toMatchObject({ cause: { code: 'ERR_CANCELED' } });
     // Generous against a loaded machine, yet far below the 10 s an idle timer allowed.
     expect(elapsed).toBeLessThan(3_000);
   });
@@ -113,5 +116,32 @@ describe('http client: credentials stay on the CRM and survive a failed refresh'
       },
     );
     expect(refreshes).toBe(2);
+  });
+});
+
+describe('http client deadline: nothing left behind', () => {
+  it('an answered request leaves no deadline timer pending', async () => {
+    nock.disableNetConnect();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const client = createHttpClient({
+        pluginId: 'testcrm',
+        baseUrl: 'https://timers.crm.test',
+        auth: { headers: async () => ({}) },
+        budget: createRateBudgetRegistry().forAccount('timers', { requestsPerInterval: 100 }),
+        redactor: createRedactor(),
+      });
+      nock('https://timers.crm.test').get('/x').reply(200, {});
+      const pending = client.request({ method: 'GET', path: '/x', operation: 'read' });
+      let settled = false;
+      void pending.then(() => (settled = true));
+      for (let turns = 0; turns < 200 && !settled; turns += 1)
+        await new Promise((resolve) => setImmediate(resolve));
+      await expect(pending).resolves.toMatchObject({ status: 200 });
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+      nock.cleanAll();
+    }
   });
 });

@@ -56,3 +56,50 @@ describe('the rate budget window', () => {
     expect(budget.load()).toEqual({ waiting: 0, inFlight: 0 });
   });
 });
+
+describe('holding the account (a 429 with Retry-After)', () => {
+  const createBudget = () =>
+    createRateBudgetRegistry().forAccount(`hold-${Math.random()}`, {
+      requestsPerInterval: 100,
+      intervalMs: 1_000,
+    });
+
+  async function startedAfterHold(hold: (budget: ReturnType<typeof createBudget>) => void): Promise<number> {
+    const budget = createBudget();
+    const start = Date.now();
+    hold(budget);
+    let startedAt = -1;
+    const task = budget.schedule(async () => {
+      startedAt = Date.now() - start;
+    });
+    await vi.advanceTimersByTimeAsync(10_000);
+    await task;
+    return startedAt;
+  }
+
+  it('no request starts until the hold has passed', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    expect(await startedAfterHold((budget) => budget.holdFor(2_000))).toBe(2_000);
+  });
+
+  it('a shorter hold does not cut a longer one short; a longer one extends it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    expect(
+      await startedAfterHold((budget) => {
+        budget.holdFor(3_000);
+        budget.holdFor(1_000);
+      }),
+    ).toBe(3_000);
+    expect(
+      await startedAfterHold((budget) => {
+        budget.holdFor(1_000);
+        budget.holdFor(4_000);
+      }),
+    ).toBe(4_000);
+  });
+
+  it('a hold of zero holds nothing', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    expect(await startedAfterHold((budget) => budget.holdFor(0))).toBe(0);
+  });
+});

@@ -1,4 +1,4 @@
-import type { CrmPlugin, CrmUser, PluginSettingsSchema } from '@crm-connect/core';
+import type { CrmPlugin, CrmUser, InteractionEvent, PluginSettingsSchema } from '@crm-connect/core';
 import type nock from 'nock';
 import type { z } from 'zod';
 
@@ -23,6 +23,17 @@ export interface SeededUsers {
   otherAgent: CrmUser & { email: string };
   /** An agent the CRM has deactivated. */
   deactivatedAgent: CrmUser & { email: string };
+}
+
+/** A note on a record already, as the connector made it: its text and its idempotency key. */
+export interface PresentNote {
+  body: string;
+  key: string;
+}
+
+/** Stands for a mock a CRM cannot have: the check that needs it is skipped, this reason in its name. */
+export interface NotApplicable {
+  readonly notApplicable: string;
 }
 
 /** Registers nock interceptors on `crm` (a scope for the CRM's origin that the harness records). */
@@ -68,6 +79,143 @@ export interface ConformanceMocks {
   createTicketAnswerLost?: ((ticketId: string, lose: LoseAnswer) => Mock) | undefined;
   /** The same for the note added to `ticketId`: made by the CRM, its answer lost, then found or repeated. */
   addNoteAnswerLost?: ((ticketId: string, lose: LoseAnswer) => Mock) | undefined;
+  /**
+   * The lookup of an interaction's record by its interaction id (`findTicket`), finding `ticketId`,
+   * or nothing when `ticketId` is `undefined`. Used when an assignment overtakes its opening event
+   * (the connector looks the record up, then opens it owned by the agent). Optional: without it
+   * that check is todo.
+   */
+  findTicket?: ((interactionId: string, ticketId: string | undefined) => Mock) | undefined;
+  /**
+   * The create of an interaction whose record exists already, owned now by `owner` (an earlier
+   * delivery made it on a worker whose link this one does not share): answered as the CRM answers
+   * such a create (an idempotency-key replay and a read of the record as it is now, a duplicate
+   * refusal and a read-back, a lookup that finds it), the record left as it is. Optional: without
+   * it that check is todo.
+   */
+  createTicketExisting?: ((ticketId: string, owner: CrmUser) => Mock) | undefined;
+  /**
+   * The note added to `ticketId` by a connection that did not create the record (it found it with
+   * `findTicket`, after a restart): what the plugin looks up first, answered with no such note,
+   * then the note. With `present`, the note is on the record already (written by an earlier
+   * delivery; its text and idempotency key as the connector made them): the lookup finds it, or a
+   * repeat is refused as the duplicate it is, and nothing more is written. Optional: without it
+   * those checks are todo.
+   */
+  addNoteToFoundTicket?: ((ticketId: string, present?: PresentNote) => Mock) | undefined;
+  /**
+   * Everything one `createTicket` call sends for a description longer than the CRM holds in one
+   * field or note (the suite's is a voicemail transcription of 70,000 characters): the create,
+   * then every further write its rest goes to (further comments, notes, tasks), each answered as
+   * the CRM would. `{ notApplicable: 'why' }` for a CRM whose field takes any length (the check is
+   * skipped with the reason). Omitted, the check is todo.
+   */
+  createTicketLongDescription?: ((ticketId: string) => Mock) | NotApplicable | undefined;
+  /**
+   * Everything one `createTicket` call sends when the CRM refuses `rejected` as the owner (an
+   * agent deactivated since the directory cached them), answered with the CRM's own refusal; then
+   * the same create with the default user as owner, answered with `ticketId`. Optional: without it
+   * the owner-fallback check is todo.
+   */
+  createTicketOwnerRejected?: ((ticketId: string, rejected: CrmUser) => Mock) | undefined;
+  /**
+   * A multi-step create whose first step the CRM makes (the contact, the record) and whose next
+   * step it refuses with a server error on every attempt; then, registered `.optionally()`, what a
+   * redelivery of the event sends, answered as the CRM would with the first step's record there (a
+   * repeated contact create refused as a duplicate, a lookup finding it; a second record made by a
+   * repeat without the CRM's key answered with another id). For a CRM whose create is one request
+   * (the contact inline or deep-inserted), give `{ notApplicable: 'why' }`: the check is skipped
+   * with that reason in its name. Omitted, the check is todo.
+   */
+  createTicketStepFails?: ((ticketId: string) => Mock) | NotApplicable | undefined;
+}
+
+/**
+ * How a value in a captured request is matched: a literal (deep equality), a RegExp (tested
+ * against a string), a predicate, or an object (each named field matched, others free) or array
+ * (same length, each element matched).
+ */
+export type Matcher =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | RegExp
+  | ((value: unknown) => boolean)
+  | readonly Matcher[]
+  | { readonly [field: string]: Matcher };
+
+/** Reads one field of a captured request (the body's owner field, a header, …). */
+export type FieldOf = (request: CapturedRequest) => unknown;
+
+/** What the connector handed the plugin for one write: what the CRM must receive. */
+export interface WriteExpectation {
+  /** The event being written (an assignment that opened the record shows as the opening it stands for). */
+  event: InteractionEvent;
+  /** The record written to (the id the mocked CRM answers; for a create, the id it creates). */
+  ticketId: string;
+  /** The owner the record must get (create, change owner). */
+  owner?: CrmUser | undefined;
+  /** The user the write must be performed as. */
+  performer: CrmUser;
+}
+
+/**
+ * One request the CRM must receive for an operation, declared by the fixture: where it goes, what
+ * CRM-specific headers and body fields it must carry, and where the interaction's content, owner,
+ * performer and idempotency key sit in it. The suite finds it among the captured writes (method
+ * and path, in the declared order), then checks each declared member and fails with the request's
+ * `label`, the member and the value received.
+ */
+export interface ExpectedRequest {
+  /** What the request is, for failure messages: `the ticket create`, `the internal note`. */
+  label: string;
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** The path without its query string: equal to a string, or matching a RegExp. */
+  path: string | RegExp;
+  /** The request may be absent (a step the CRM's state decides, such as a contact found already). */
+  optional?: boolean | undefined;
+  /** Query parameters that matter (what the CRM answers with): `{ $select: 'incidentid' }`. */
+  query?: Readonly<Record<string, Matcher>> | undefined;
+  /** Headers that matter to the CRM (lowercase names): `{ 'sforce-auto-assign': 'FALSE' }`. */
+  headers?: Readonly<Record<string, Matcher>> | undefined;
+  /** Body fields the CRM needs, matched partially: `{ allOrNone: false }`, `{ ticket: { tags: […] } }`. */
+  body?: Matcher;
+  /** The body's top-level field names, exactly: a field more (or one missing) fails. */
+  bodyFields?: readonly string[] | undefined;
+  /** Where the interaction's text is (description, comment, note body): it must be the connector's text, whole and alone. */
+  content?: FieldOf | undefined;
+  /** Where the subject is: it must equal the connector's subject. */
+  subject?: FieldOf | undefined;
+  /** Where the owner's id is: it must equal the owner's. */
+  owner?: FieldOf | undefined;
+  /** Who the request is performed as; default: the fixture's `performerOf`. It must be the performer. */
+  performer?: FieldOf | undefined;
+  /**
+   * The key that makes a repeat of this write safe, as the CRM (or the plugin's lookup before a
+   * repeat) reads it: an idempotency header, an upsert key, an external id it refuses to store
+   * twice or that the plugin looks the record up by. It must be present, the same on every attempt
+   * and delivery of the write, and another for another interaction.
+   */
+  idempotencyKey?: FieldOf | undefined;
+  /** Where the interaction id is stored (the record's external id): it must equal it. */
+  interactionId?: FieldOf | undefined;
+  /** `'internal'` or `'public'` as the CRM reads the note or comment: crm-connect's are always internal. */
+  visibility?: ((request: CapturedRequest) => 'internal' | 'public' | undefined) | undefined;
+}
+
+/**
+ * The requests the CRM must receive for each write operation, given what the connector handed the
+ * plugin; every write an operation sends must be declared (an undeclared write fails). At least
+ * one request of `createTicket` declares `owner`, `subject`, `content` and `idempotencyKey`; one of
+ * `changeOwner` declares `owner`; one of `addNote` declares `content` and `visibility` (or the CRM's
+ * notes are never public: say so with `visibility: () => 'internal'` and a comment).
+ */
+export interface WriteDeclarations {
+  createTicket: (expected: WriteExpectation) => readonly ExpectedRequest[];
+  changeOwner: (expected: WriteExpectation) => readonly ExpectedRequest[];
+  addNote: (expected: WriteExpectation) => readonly ExpectedRequest[];
 }
 
 export interface ConformanceFixture<TSchema extends PluginSettingsSchema> {
@@ -93,4 +241,24 @@ export interface ConformanceFixture<TSchema extends PluginSettingsSchema> {
    * checks count writes with the same key as one record, and every write without one as a record.
    */
   idempotencyKeyOf?: ((request: CapturedRequest) => string | undefined) | undefined;
+  /** What the CRM must receive for each write: the suite checks every write it makes against it. */
+  writes: WriteDeclarations;
+  /**
+   * For a CRM where the client chooses a new record's id (Dataverse's `incidentid`): the id a
+   * create request gives the record. A create whose answer is unreadable is then reported with
+   * this id, which the suite accepts besides `ticketId`. Omit it when the CRM assigns ids.
+   */
+  createdIdOf?: ((request: CapturedRequest) => string | undefined) | undefined;
+  /**
+   * Ids this CRM cannot have (another CRM's, a corrupted link-store row) that the plugin refuses
+   * with a typed input error before it writes anything: `ticket` for a record id, `user` for an
+   * owner id. Omit one the plugin does not check (an id sent URL-encoded, or in a body, for the
+   * CRM to refuse): its checks are todo.
+   */
+  foreignIds?: { ticket?: string | undefined; user?: string | undefined } | undefined;
+  /**
+   * Tests of this suite the plugin is known to fail, by name, each with the reason (a bug report):
+   * they run as expected failures (`it.fails`), so a fix shows up as a failure to remove from here.
+   */
+  knownFailures?: Readonly<Record<string, string>> | undefined;
 }

@@ -94,9 +94,14 @@ export function useHarness<TSchema extends PluginSettingsSchema>(
     // Answers held back (a lost answer's delay) are dropped with their timers.
     nock.abortPendingRequests();
     nock.cleanAll();
+    const unnamed = current?.logs.filter(unnamedRequest) ?? [];
     current = undefined;
     output = undefined;
     const problems: string[] = [];
+    if (unnamed.length > 0)
+      problems.push(
+        `CRM requests logged without what the plugin was doing (give every request an operation): ${unnamed.join(' | ')}`,
+      );
     if (pending.length > 0)
       problems.push(`Interceptors never called (the plugin skipped a request): ${pending.join(', ')}`);
     if (printed.length > 0)
@@ -193,6 +198,13 @@ function configuredSecrets<TSchema extends PluginSettingsSchema>(
       return typeof value === 'string' ? [value] : [];
     }),
   );
+}
+
+/** A request log line of core's HTTP layer whose operation is empty. */
+function unnamedRequest(line: string): boolean {
+  if (!line.startsWith('debug crm request {')) return false;
+  const fields = JSON.parse(line.slice('debug crm request '.length)) as { operation?: unknown };
+  return typeof fields.operation !== 'string' || fields.operation.trim() === '';
 }
 
 /** Up to 200 characters around the first redacted secret, on one line. */

@@ -2,8 +2,10 @@ import type { PluginSettingsSchema } from '@crm-connect/core';
 import type { ConformanceFixture } from './fixture.js';
 import { useHarness } from './harness.js';
 import { actorResolutionSuite } from './suites/actor-resolution.js';
+import { connectorPathsSuite } from './suites/connector-paths.js';
 import { credentialsSuite } from './suites/credentials.js';
 import { errorsAndRetriesSuite } from './suites/errors-and-retries.js';
+import { foreignIdsSuite } from './suites/foreign-ids.js';
 import { lostAnswersSuite } from './suites/lost-answers.js';
 import { recordOperationsSuite } from './suites/record-operations.js';
 import { secretRedactionSuite } from './suites/secret-redaction.js';
@@ -14,11 +16,19 @@ export type {
   CapturedRequest,
   ConformanceFixture,
   ConformanceMocks,
+  ExpectedRequest,
+  FieldOf,
   LoseAnswer,
+  Matcher,
   Mock,
+  NotApplicable,
+  PresentNote,
   SeededUsers,
+  WriteDeclarations,
+  WriteExpectation,
 } from './fixture.js';
 export { type Harness, type SettingsOverrides, useHarness } from './harness.js';
+export { expectWritten, type MatchedRequest, type WriteOperationName } from './written.js';
 
 /**
  * Registers the whole conformance suite for a plugin: a plugin's `contract.test.ts` is this one
@@ -32,6 +42,8 @@ export function testPlugin<TSchema extends PluginSettingsSchema>(fixture: Confor
   credentialsSuite(fixture, harness);
   actorResolutionSuite(fixture, harness);
   recordOperationsSuite(fixture, harness);
+  connectorPathsSuite(fixture, harness);
+  foreignIdsSuite(fixture, harness);
   errorsAndRetriesSuite(fixture, harness);
   lostAnswersSuite(fixture, harness);
   secretRedactionSuite(fixture, harness);

@@ -1,5 +1,12 @@
-import type { CrmUser } from '@crm-connect/core';
-import type { CapturedRequest, ConformanceFixture, LoseAnswer, SeededUsers } from '@crm-connect/testkit';
+import { isDeepStrictEqual } from 'node:util';
+import type { Channel, CrmUser } from '@crm-connect/core';
+import type {
+  CapturedRequest,
+  ConformanceFixture,
+  LoseAnswer,
+  SeededUsers,
+  WriteDeclarations,
+} from '@crm-connect/testkit';
 import nock from 'nock';
 import { dynamics } from '../src/index.js';
 
@@ -248,6 +255,84 @@ function addNoteAnswerLost(ticketId: string, lose: LoseAnswer) {
   };
 }
 
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** incident.caseorigincode of each channel: 1 Phone, 3 Web. */
+const caseOriginOf: Partial<Record<Channel, number>> = { chat: 3, voice: 1 };
+const fieldOf = (request: CapturedRequest, field: string) =>
+  (request.body as Record<string, unknown> | undefined)?.[field];
+/** The id a `/systemusers(…)` binding names. */
+const boundUser = (request: CapturedRequest) => {
+  const bind = fieldOf(request, 'ownerid@odata.bind');
+  return typeof bind === 'string' ? /^\/systemusers\(([^)]+)\)$/.exec(bind)?.[1] : undefined;
+};
+
+/**
+ * What Dataverse must receive. A case is ONE POST of the incident with a client-chosen
+ * `incidentid` (a repeat is refused as a duplicate key), the owner bound explicitly
+ * (`ownerid@odata.bind`), the known contact bound as customer, the title and description, and
+ * the channel's `caseorigincode`, answered with the row (`Prefer: return=representation`); an
+ * agent performs through `CallerObjectId`. An owner change PATCHes the binding alone, with
+ * `If-Match: *` (an update, never an upsert). A note is an annotation with its own client-chosen
+ * `annotationid`, bound to the case, owned by the performer.
+ */
+export const writes: WriteDeclarations = {
+  createTicket: ({ event }) => [
+    {
+      label: 'the case create',
+      method: 'POST',
+      path: `${webApi}/incidents`,
+      // The row comes back with the create (Prefer: return=representation), these columns only.
+      query: { $select: 'incidentid,_customerid_value' },
+      headers: { prefer: 'return=representation', 'content-type': /^application\/json/ },
+      body: {
+        incidentid: guid,
+        caseorigincode: caseOriginOf[event.channel],
+        'customerid_contact@odata.bind': `/contacts(${contactId})`,
+      },
+      bodyFields: [
+        'incidentid',
+        'title',
+        'description',
+        'caseorigincode',
+        'ownerid@odata.bind',
+        'customerid_contact@odata.bind',
+      ],
+      subject: (request) => fieldOf(request, 'title'),
+      content: (request) => fieldOf(request, 'description'),
+      owner: boundUser,
+      idempotencyKey: (request) => fieldOf(request, 'incidentid'),
+    },
+  ],
+  changeOwner: ({ ticketId, owner }) => [
+    {
+      label: 'the case assignment',
+      method: 'PATCH',
+      path: `${webApi}/incidents(${ticketId})`,
+      headers: { 'if-match': '*' },
+      body: (value: unknown) =>
+        isDeepStrictEqual(value, { 'ownerid@odata.bind': `/systemusers(${owner?.id})` }),
+      owner: boundUser,
+    },
+  ],
+  addNote: ({ ticketId, event, performer }) => [
+    {
+      label: 'the annotation',
+      method: 'POST',
+      path: `${webApi}/annotations`,
+      body: {
+        annotationid: guid,
+        subject: `Interaction ${event.interactionId}: notes and transcript`,
+        'objectid_incident@odata.bind': `/incidents(${ticketId})`,
+        'ownerid@odata.bind': `/systemusers(${performer.id})`,
+      },
+      content: (request) => fieldOf(request, 'notetext'),
+      // Annotations are internal by kind: Dynamics never shows a note to the customer.
+      visibility: () => 'internal',
+      idempotencyKey: (request) => fieldOf(request, 'annotationid'),
+    },
+  ],
+};
+
 export const dynamicsFixture: ConformanceFixture<ReturnType<typeof dynamics>['settings']['schema']> = {
   plugin: dynamics(),
   origins: [organizationUrl, authorityHost],
@@ -343,7 +428,131 @@ export const dynamicsFixture: ConformanceFixture<ReturnType<typeof dynamics>['se
     },
     createTicketAnswerLost,
     addNoteAnswerLost,
+    findTicket: (_interactionId, ticketId) => (crm) => {
+      // The case's id is derived from the interaction id: it is read by that id.
+      const read = crm()
+        .get((path) => rowId(path, 'incidents') !== undefined)
+        .query(true);
+      if (ticketId === undefined)
+        read.reply(404, { error: { code: '0x80040217', message: 'incident With Ids = … Does Not Exist' } });
+      else
+        read.reply(200, {
+          incidentid: ticketId,
+          _customerid_value: contactId,
+          _ownerid_value: users.admin.id,
+        });
+    },
+    createTicketExisting: (ticketId, owner) => (crm) => {
+      existingContact(crm());
+      // The case's id is taken: refused as a duplicate key, then read back with its owner now,
+      // who is read too (not the application user).
+      crm()
+        .post(`${webApi}/incidents`, (body: Record<string, unknown>) => typeof body.incidentid === 'string')
+        .query(true)
+        .reply(412, duplicateKey);
+      crm()
+        .get((path) => rowId(path, 'incidents') !== undefined)
+        .query(true)
+        .reply(200, {
+          '@odata.etag': 'W/"4711121"',
+          incidentid: ticketId,
+          _customerid_value: contactId,
+          _ownerid_value: owner.id,
+        });
+      // The application user is known already; anyone else is read.
+      if (owner.id === users.admin.id) return;
+      crm()
+        .get(`${webApi}/systemusers(${owner.id})`)
+        .query(true)
+        .reply(200, systemUser(seededPeople.find((seeded) => seeded.id === owner.id) ?? owner));
+    },
+    addNoteToFoundTicket: (ticketId, present) => (crm) => {
+      // The note's client-chosen id makes a repeat a duplicate: no lookup before writing. When the
+      // note is there, its id is refused as a duplicate key on the first attempt, and found.
+      if (present !== undefined) {
+        crm()
+          .post(
+            `${webApi}/annotations`,
+            (body: Record<string, unknown>) =>
+              body['objectid_incident@odata.bind'] === `/incidents(${ticketId})`,
+          )
+          .reply(412, duplicateKey);
+        crm()
+          .get((path) => rowId(path, 'annotations') !== undefined)
+          .query(true)
+          .reply(200, (path) => ({ '@odata.etag': 'W/"4711130"', annotationid: rowId(path, 'annotations') }));
+        return;
+      }
+      crm()
+        .post(
+          `${webApi}/annotations`,
+          (body: Record<string, unknown>) =>
+            body['objectid_incident@odata.bind'] === `/incidents(${ticketId})`,
+        )
+        .reply(204, '', {
+          'OData-EntityId': `${organizationUrl}${webApi}/annotations(8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e)`,
+        });
+    },
+    createTicketLongDescription: (ticketId) => (crm) => {
+      // incident.description holds 2,000 characters: the start, with a pointer to the note that
+      // holds the full text (annotation.notetext holds 100,000).
+      existingContact(crm());
+      crm()
+        .post(`${webApi}/incidents`, (body: Record<string, unknown>) => {
+          const description = String(body.description);
+          return (
+            description.length <= 2_000 &&
+            description.endsWith('The full text is in the note "Description (full text)".')
+          );
+        })
+        .query(true)
+        .reply(201, createdIncident(ticketId));
+      crm()
+        .post(
+          `${webApi}/annotations`,
+          (body: Record<string, unknown>) =>
+            body.subject === 'Description (full text)' &&
+            body['objectid_incident@odata.bind'] === `/incidents(${ticketId})` &&
+            body['ownerid@odata.bind'] === `/systemusers(${users.admin.id})` &&
+            String(body.notetext).length > 70_000,
+        )
+        .reply(204, '', {
+          'OData-EntityId': `${organizationUrl}${webApi}/annotations(7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d)`,
+        });
+    },
+    createTicketOwnerRejected: (ticketId, rejected) => (crm) => {
+      existingContact(crm());
+      crm()
+        .post(
+          `${webApi}/incidents`,
+          (body: Record<string, unknown>) => body['ownerid@odata.bind'] === `/systemusers(${rejected.id})`,
+        )
+        .query(true)
+        .reply(403, {
+          error: { code: '0x80040225', message: `The specified user(Id = ${rejected.id}) is disabled.` },
+        });
+      existingContact(crm());
+      crm()
+        .post(
+          `${webApi}/incidents`,
+          (body: Record<string, unknown>) => body['ownerid@odata.bind'] === `/systemusers(${users.admin.id})`,
+        )
+        .query(true)
+        .reply(201, createdIncident(ticketId));
+    },
+    createTicketStepFails: {
+      notApplicable:
+        'the contact is looked up (a read), and a new one is deep-inserted in the case create: one write, all or nothing',
+    },
   },
+  writes,
+  // Owners are systemuser GUIDs: a Zendesk user id is not. Case ids are sent URL-encoded (Dataverse refuses a bad key).
+  foreignIds: { user: '360001234502' },
+  // The plugin chooses the case's id (a name-based GUID of the interaction id).
+  createdIdOf: (request) =>
+    request.method === 'POST' && request.path.split('?')[0] === `${webApi}/incidents`
+      ? (fieldOf(request, 'incidentid') as string | undefined)
+      : undefined,
   idempotencyKeyOf,
   ownerOf: (request) => {
     if (!request.path.startsWith(`${webApi}/incidents`)) return undefined;

@@ -1,4 +1,11 @@
-import type { ConformanceFixture, LoseAnswer, SeededUsers } from '@crm-connect/testkit';
+import type { Channel } from '@crm-connect/core';
+import type {
+  CapturedRequest,
+  ConformanceFixture,
+  LoseAnswer,
+  SeededUsers,
+  WriteDeclarations,
+} from '@crm-connect/testkit';
 import type nock from 'nock';
 import { kustomer } from '../src/index.js';
 
@@ -330,6 +337,138 @@ function addNoteAnswerLost(ticketId: string, lose: LoseAnswer) {
   };
 }
 
+const fieldOf = (request: CapturedRequest, field: string) => (request.body as Body | undefined)?.[field];
+/** Kustomer's reply channel of each channel the suite's events use. */
+const replyChannelOf: Partial<Record<Channel, string>> = { chat: 'chat', voice: 'voice' };
+/** Kustomer notes are internal by kind: agents see them, the customer never does. */
+const internalNote = () => 'internal' as const;
+
+/**
+ * What Kustomer must receive. A conversation is created for the customer found by email, open and
+ * inbound, assigned to the owner alone, the interaction id as its external id (what a redelivery
+ * looks it up by: Kustomer has no idempotency key), the subject as its name; the description
+ * follows as its first note, whose external id is derived from the create's key. An assignment
+ * PATCHes `assignedUsers` alone; a note carries its text and the external id of its key.
+ */
+export const writes: WriteDeclarations = {
+  createTicket: ({ event, ticketId }) => [
+    {
+      label: 'the conversation create',
+      method: 'POST',
+      path: '/v1/conversations',
+      headers: { authorization: bearer },
+      bodyFields: ['customer', 'externalId', 'name', 'status', 'direction', 'assignedUsers', 'replyChannel'],
+      body: {
+        customer: customerId,
+        status: 'open',
+        direction: 'in',
+        replyChannel: replyChannelOf[event.channel],
+      },
+      subject: (request) => fieldOf(request, 'name'),
+      owner: (request) => {
+        const assigned = fieldOf(request, 'assignedUsers');
+        return Array.isArray(assigned) && assigned.length === 1 ? assigned[0] : undefined;
+      },
+      interactionId: (request) => fieldOf(request, 'externalId'),
+      idempotencyKey: (request) => fieldOf(request, 'externalId'),
+    },
+    {
+      label: 'the description note',
+      method: 'POST',
+      path: `/v1/conversations/${ticketId}/notes`,
+      bodyFields: ['body', 'externalId'],
+      body: { externalId: /^crm-connect:.+:create-ticket:description(:part-\d+-of-\d+)?$/ },
+      content: (request) => fieldOf(request, 'body'),
+      visibility: internalNote,
+      idempotencyKey: (request) => fieldOf(request, 'externalId'),
+    },
+  ],
+  changeOwner: ({ ticketId }) => [
+    {
+      label: 'the assignment',
+      method: 'PATCH',
+      path: `/v1/conversations/${ticketId}`,
+      bodyFields: ['assignedUsers'],
+      owner: (request) => {
+        const assigned = fieldOf(request, 'assignedUsers');
+        return Array.isArray(assigned) && assigned.length === 1 ? assigned[0] : undefined;
+      },
+    },
+  ],
+  addNote: ({ ticketId }) => [
+    {
+      label: 'the note',
+      method: 'POST',
+      path: `/v1/conversations/${ticketId}/notes`,
+      bodyFields: ['body', 'externalId'],
+      body: { externalId: /^crm-connect:.+:add-note:[0-9a-f]{16}(:part-\d+-of-\d+)?$/ },
+      content: (request) => fieldOf(request, 'body'),
+      visibility: internalNote,
+      idempotencyKey: (request) => fieldOf(request, 'externalId'),
+    },
+  ],
+};
+
+/** Kustomer refusing an assignee it cannot assign (deleted, deactivated). */
+const assigneeRefused = {
+  errors: [
+    {
+      status: 400,
+      code: 'invalid',
+      title: 'Bad Request',
+      detail: 'assignedUsers: user is deleted',
+      source: { pointer: '/data/attributes/assignedUsers' },
+    },
+  ],
+};
+
+/**
+ * A create whose conversation Kustomer made and whose description note it refuses (503) on every
+ * attempt of the first delivery. The redelivery finds the conversation by its external id (no
+ * second conversation), lists its notes (none), and writes the note.
+ */
+function createTicketStepFails(ticketId: string) {
+  return (crm: () => nock.Scope) => {
+    let conversation: Body | undefined;
+    let redelivered = false;
+    const notes: Body[] = [];
+    crm().get(conversationLookup).reply(404, notFound);
+    crm().get(janeByEmail).reply(200, customerBody());
+    crm()
+      .post('/v1/conversations', (body: Body) => {
+        conversation = body;
+        return true;
+      })
+      .matchHeader('authorization', bearer)
+      .reply(201, (_uri, body) => conversationBody(ticketId, body as Body));
+    crm()
+      .get(conversationLookup)
+      .optionally()
+      .times(3)
+      .reply(200, () => {
+        redelivered = true;
+        return conversationBody(ticketId, conversation);
+      });
+    crm()
+      .get(`/v1/conversations/${ticketId}/notes`)
+      .query(true)
+      .optionally()
+      .times(10)
+      .reply(200, () => notesPage(ticketId, notes));
+    crm()
+      .post(`/v1/conversations/${ticketId}/notes`)
+      .matchHeader('authorization', bearer)
+      .times(6)
+      .optionally()
+      .reply((_uri, body) => {
+        if (!redelivered)
+          return [503, { errors: [{ status: 503, code: 'unavailable', title: 'Service Unavailable' }] }];
+        notes.push(body as Body);
+        return [201, noteBody('6b2c3d4e5f60718293a4b5c6', ticketId, body as Body)];
+      });
+  };
+}
+
 export const kustomerFixture: ConformanceFixture<typeof plugin.settings.schema> = {
   plugin,
   origins: [origin],
@@ -401,7 +540,81 @@ export const kustomerFixture: ConformanceFixture<typeof plugin.settings.schema> 
     },
     createTicketAnswerLost,
     addNoteAnswerLost,
+    findTicket: (interactionId, ticketId) => (crm) => {
+      const lookup = crm().get(`/v1/conversations/externalId=${encodeURIComponent(interactionId)}`);
+      if (ticketId === undefined) lookup.reply(404, notFound);
+      else lookup.reply(200, conversationBody(ticketId, { externalId: interactionId }));
+    },
+    createTicketExisting: (ticketId, owner) => (crm) => {
+      // Found by its external id, assigned to `owner` now, its description note not written yet.
+      crm()
+        .get(conversationLookup)
+        .reply(200, conversationBody(ticketId, { assignedUsers: [owner.id] }));
+      crm()
+        .get(`/v1/conversations/${ticketId}/notes`)
+        .query({ page: 1, pageSize: 100 })
+        .reply(200, notesPage(ticketId, []));
+      addNote(crm(), ticketId);
+      // The key's own user is known already; anyone else is read.
+      if (owner.id === users.admin.id) return;
+      crm()
+        .get(`/v1/users/${owner.id}`)
+        .matchHeader('authorization', bearer)
+        .reply(200, { data: userResource(owner as User) });
+    },
+    addNoteToFoundTicket: (ticketId, present) => (crm) => {
+      // The conversation's notes, this one among them (by its external id) when present.
+      const earlier = { body: 'Called back, left a message.', externalId: null };
+      crm()
+        .get(`/v1/conversations/${ticketId}/notes`)
+        .query({ page: 1, pageSize: 100 })
+        .reply(
+          200,
+          notesPage(
+            ticketId,
+            present === undefined ? [earlier] : [earlier, { body: present.body, externalId: present.key }],
+          ),
+        );
+      if (present === undefined) addNote(crm(), ticketId);
+    },
+    createTicketLongDescription: (ticketId) => (crm) => {
+      // A note holds 10,240 characters: the description becomes labelled notes, each keyed by its part.
+      crm().get(conversationLookup).reply(404, notFound);
+      crm().get(janeByEmail).reply(200, customerBody());
+      createConversation(crm(), ticketId);
+      crm()
+        .post(
+          `/v1/conversations/${ticketId}/notes`,
+          (body: Body) =>
+            String(body.body).length <= 10_240 &&
+            /^crm-connect:.+:create-ticket:description:part-\d+-of-7$/.test(String(body.externalId)),
+        )
+        .matchHeader('authorization', bearer)
+        .times(7)
+        .reply(201, (_uri, body) => noteBody('6b2c3d4e5f60718293a4b5c6', ticketId, body as Body));
+    },
+    createTicketOwnerRejected: (ticketId, rejected) => (crm) => {
+      crm().get(conversationLookup).reply(404, notFound);
+      crm().get(janeByEmail).reply(200, customerBody());
+      crm()
+        .post(
+          '/v1/conversations',
+          (body: Body) => JSON.stringify(body.assignedUsers) === JSON.stringify([rejected.id]),
+        )
+        .reply(400, assigneeRefused);
+      crm().get(conversationLookup).reply(404, notFound);
+      crm().get(janeByEmail).reply(200, customerBody());
+      crm()
+        .post(
+          '/v1/conversations',
+          (body: Body) => JSON.stringify(body.assignedUsers) === JSON.stringify([users.admin.id]),
+        )
+        .reply(201, (_uri, body) => conversationBody(ticketId, body as Body));
+      addNote(crm(), ticketId);
+    },
+    createTicketStepFails,
   },
+  writes,
   ownerOf: (request) => {
     const assigned = (request.body as { assignedUsers?: unknown } | undefined)?.assignedUsers;
     return Array.isArray(assigned) && typeof assigned[0] === 'string' ? assigned[0] : undefined;

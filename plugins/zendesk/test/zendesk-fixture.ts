@@ -1,5 +1,11 @@
 import type { CrmUser } from '@crm-connect/core';
-import type { CapturedRequest, ConformanceFixture, LoseAnswer, SeededUsers } from '@crm-connect/testkit';
+import type {
+  CapturedRequest,
+  ConformanceFixture,
+  LoseAnswer,
+  SeededUsers,
+  WriteDeclarations,
+} from '@crm-connect/testkit';
 import type nock from 'nock';
 import { zendesk } from '../src/index.js';
 
@@ -273,6 +279,94 @@ function addNoteAnswerLost(ticketId: string, lose: LoseAnswer) {
   };
 }
 
+interface TicketWrite {
+  ticket?: {
+    subject?: string;
+    comment?: { body?: string; public?: boolean };
+    assignee_id?: number;
+    external_id?: string;
+    metadata?: Record<string, unknown>;
+  };
+}
+const ticketOf = (request: CapturedRequest) => (request.body as TicketWrite | undefined)?.ticket;
+const visibilityOf = (request: CapturedRequest) => {
+  const shown = ticketOf(request)?.comment?.public;
+  return shown === false ? 'internal' : shown === true ? 'public' : undefined;
+};
+/** Exactly these fields, no more: a ticket update sends only what it changes. */
+const onlyFields =
+  (...fields: string[]) =>
+  (value: unknown) =>
+    typeof value === 'object' && value !== null && Object.keys(value).sort().join() === fields.sort().join();
+
+/** The searchable tags of a new ticket, by what opened it. */
+const tagsByEvent: Record<string, string[]> = {
+  'chat.started': ['crm_connect', 'crm_connect_channel_chat'],
+  'voicemail.received': ['crm_connect', 'crm_connect_channel_voice', 'crm_connect_voicemail'],
+  'call.abandoned': ['crm_connect', 'crm_connect_channel_voice', 'crm_connect_abandoned_call'],
+};
+
+/**
+ * What Zendesk must receive. A ticket create carries the requester inline (the end user has an
+ * email), the owner as `assignee_id`, the interaction id as `external_id`, the description as its
+ * first comment, internal (`public: false`), and the `Idempotency-Key` Zendesk honours on ticket
+ * creation. An owner change is a PUT of `assignee_id` alone; a note is a PUT of an internal comment
+ * whose key rides in the update's audit metadata (`crm_connect_note`), by which a redelivery finds it.
+ */
+export const writes: WriteDeclarations = {
+  createTicket: ({ event }) => [
+    {
+      label: 'the ticket create',
+      method: 'POST',
+      path: '/api/v2/tickets',
+      headers: { 'idempotency-key': /^crm-connect:.+:create-ticket$/ },
+      body: {
+        ticket: {
+          requester: { name: 'Jane Doe', email: 'jane.doe@example.com' },
+          tags: tagsByEvent[event.type] ?? [],
+          comment: onlyFields('body', 'public'),
+          // No interaction field is configured: no custom field is sent.
+          custom_fields: undefined,
+        },
+      },
+      subject: (request) => ticketOf(request)?.subject,
+      content: (request) => ticketOf(request)?.comment?.body,
+      owner: (request) => assigneeOf(request),
+      interactionId: (request) => ticketOf(request)?.external_id,
+      idempotencyKey: (request) => request.headers['idempotency-key'],
+      visibility: visibilityOf,
+    },
+  ],
+  changeOwner: ({ ticketId }) => [
+    {
+      label: 'the reassignment',
+      method: 'PUT',
+      path: `/api/v2/tickets/${ticketId}`,
+      body: { ticket: onlyFields('assignee_id') },
+      owner: (request) => assigneeOf(request),
+    },
+  ],
+  addNote: ({ ticketId }) => [
+    {
+      label: 'the internal note',
+      method: 'PUT',
+      path: `/api/v2/tickets/${ticketId}`,
+      headers: { 'idempotency-key': undefined },
+      body: { ticket: onlyFields('comment', 'metadata') },
+      content: (request) => ticketOf(request)?.comment?.body,
+      visibility: visibilityOf,
+      idempotencyKey: (request) => ticketOf(request)?.metadata?.crm_connect_note,
+    },
+  ],
+};
+
+/** Zendesk's answer to an assignee it cannot assign (deactivated, not an agent). */
+export const assigneeRefused = {
+  error: 'RecordInvalid',
+  description: 'Record validation errors',
+  details: { assignee: [{ description: 'Assignee is not an agent', error: 'InvalidValue' }] },
+};
+
 const plugin = zendesk();
 
 export const zendeskFixture: ConformanceFixture<typeof plugin.settings.schema> = {
@@ -357,7 +451,128 @@ export const zendeskFixture: ConformanceFixture<typeof plugin.settings.schema> =
     },
     createTicketAnswerLost,
     addNoteAnswerLost,
+    findTicket: (interactionId, ticketId) => (crm) => {
+      // External ids need not be unique: a later ticket with the same one (a merge, an agent's copy)
+      // is listed first; the interaction's is the oldest.
+      const tickets =
+        ticketId === undefined
+          ? []
+          : [
+              // Listed first, and first as text too ("135436" < "35436"): only a numeric order finds the oldest.
+              wireTicket(Number(ticketId) + 100_000, { external_id: interactionId }),
+              wireTicket(ticketId, { external_id: interactionId }),
+            ];
+      crm()
+        .get('/api/v2/tickets')
+        .query({ external_id: interactionId })
+        .matchHeader('authorization', basic(users.admin.email))
+        .reply(200, { tickets, next_page: null, previous_page: null, count: tickets.length });
+    },
+    createTicketExisting: (ticketId, owner) => (crm) => {
+      if (owner.id === users.admin.id) {
+        // The same event delivered before: Zendesk replays the key's first answer, and the ticket
+        // is read as it is now.
+        crm()
+          .post('/api/v2/tickets')
+          .matchHeader('idempotency-key', /^crm-connect:.+:create-ticket$/)
+          .reply(...createdTicketReply(ticketId, 'hit'));
+        crm()
+          .get(`/api/v2/tickets/${ticketId}`)
+          .matchHeader('authorization', basic(users.admin.email))
+          .reply(200, { ticket: wireTicket(ticketId, { assignee_id: Number(owner.id) }) }, rateLimitHeaders);
+        return;
+      }
+      // Opened with the agent as assignee (an assignment that overtook this event, on another
+      // worker): the key was used with another body, which Zendesk refuses; the interaction's
+      // ticket is found by its external id.
+      crm()
+        .post('/api/v2/tickets')
+        .matchHeader('idempotency-key', /^crm-connect:.+:create-ticket$/)
+        .reply(400, { error: 'IdempotentRequestError', description: 'Idempotency key was already used.' });
+      crm()
+        .get('/api/v2/tickets')
+        .query((query) => typeof query.external_id === 'string')
+        .matchHeader('authorization', basic(users.admin.email))
+        .reply(200, {
+          tickets: [wireTicket(ticketId, { assignee_id: Number(owner.id) })],
+          next_page: null,
+          previous_page: null,
+          count: 1,
+        });
+    },
+    addNoteToFoundTicket: (ticketId, present) => (crm) => {
+      // The ticket's audits: the note's update (its key in the metadata) when it is there.
+      const update = {
+        id: 9_120_004,
+        ticket_id: Number(ticketId),
+        author_id: Number(users.admin.id),
+        created_at: '2026-11-21T10:20:00Z',
+        metadata: { custom: { crm_connect_note: present?.key }, system: { client: 'crm-connect' } },
+        via: { channel: 'api', source: { from: {}, to: {}, rel: null } },
+        events: [{ id: 2_127_301_149, type: 'Comment', body: present?.body, public: false }],
+      };
+      crm()
+        .get(`/api/v2/tickets/${ticketId}/audits`)
+        .query(true)
+        .reply(
+          200,
+          {
+            audits: [
+              {
+                id: 9_120_001,
+                ticket_id: Number(ticketId),
+                author_id: Number(users.admin.id),
+                created_at: '2026-11-21T10:00:02Z',
+                metadata: { custom: {}, system: { client: 'crm-connect' } },
+                via: { channel: 'api', source: { from: {}, to: {}, rel: null } },
+                events: [{ id: 2_127_301_100, type: 'Comment', body: 'Interaction …', public: false }],
+              },
+              ...(present === undefined ? [] : [update]),
+            ],
+            meta: { has_more: false, after_cursor: null, before_cursor: null },
+            links: { prev: null, next: null },
+          },
+          rateLimitHeaders,
+        );
+      if (present !== undefined) return;
+      crm()
+        .put(`/api/v2/tickets/${ticketId}`, (body: TicketWrite) => body.ticket?.comment?.public === false)
+        .reply(...updatedTicketReply(ticketId));
+    },
+    createTicketLongDescription: (ticketId) => (crm) => {
+      // A comment holds 60,000 bytes here: the first part goes with the ticket, the rest follows
+      // as a further internal note, labelled and keyed by its part.
+      crm()
+        .post('/api/v2/tickets', (body: TicketWrite) =>
+          /\(part 1 of 2\)/.test(body.ticket?.comment?.body ?? ''),
+        )
+        .reply(...createdTicketReply(ticketId));
+      crm()
+        .put(
+          `/api/v2/tickets/${ticketId}`,
+          (body: TicketWrite) =>
+            body.ticket?.comment?.public === false &&
+            /\(part 2 of 2\)/.test(body.ticket.comment.body ?? '') &&
+            /^crm-connect:.+:create-ticket:part-2-of-2$/.test(String(body.ticket.metadata?.crm_connect_note)),
+        )
+        .reply(...updatedTicketReply(ticketId));
+    },
+    createTicketOwnerRejected: (ticketId, rejected) => (crm) => {
+      crm()
+        .post('/api/v2/tickets', (body: TicketWrite) => body.ticket?.assignee_id === Number(rejected.id))
+        .reply(422, assigneeRefused);
+      crm()
+        .post('/api/v2/tickets', (body: TicketWrite) => body.ticket?.assignee_id === Number(users.admin.id))
+        .reply(...createdTicketReply(ticketId));
+    },
+    createTicketStepFails: {
+      notApplicable:
+        'an end user with an email goes inline in the ticket create (requester: {name, email}): one request, no contact step',
+    },
   },
+  writes,
+  // Zendesk ids are numbers: a Salesforce Case id and an Entra object id are not.
+  foreignIds: { ticket: '500xx000003DgXAAA', user: 'e39c5d16-675b-48d1-8e67-667427e9c084' },
   ownerOf: assigneeOf,
   performerOf,
   idempotencyKeyOf,

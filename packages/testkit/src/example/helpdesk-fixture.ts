@@ -1,4 +1,4 @@
-import type { ConformanceFixture, SeededUsers } from '../fixture.js';
+import type { CapturedRequest, ConformanceFixture, SeededUsers } from '../fixture.js';
 import { helpdeskPlugin } from './helpdesk-plugin.js';
 
 /**
@@ -25,6 +25,12 @@ const wire = (user: SeededUsers['admin']) => ({
   role: user.role,
 });
 const bearer = `Bearer ${apiKey}`;
+
+interface TicketBody {
+  ticket?: { subject?: string; description?: string; owner_id?: string; external_id?: string };
+  note?: { body?: string; public?: boolean };
+}
+const bodyOf = (request: CapturedRequest) => (request.body ?? {}) as TicketBody;
 
 export const helpdeskFixture: ConformanceFixture<typeof helpdeskPlugin.settings.schema> = {
   plugin: helpdeskPlugin,
@@ -101,6 +107,46 @@ export const helpdeskFixture: ConformanceFixture<typeof helpdeskPlugin.settings.
         .optionally()
         .reply(201, { ticket: { id: `${ticketId}-2` } }, { 'x-idempotency-lookup': 'miss' });
     },
+    findTicket: (interactionId, ticketId) => (crm) => {
+      crm()
+        .get('/api/tickets')
+        .query({ external_id: interactionId })
+        .reply(200, { tickets: ticketId === undefined ? [] : [{ id: ticketId }] });
+    },
+    createTicketOwnerRejected: (ticketId, rejected) => (crm) => {
+      // Helpdesk refuses an inactive owner with 422 owner_inactive; the create as the default user then succeeds.
+      crm()
+        .post('/api/tickets', (body: TicketBody) => body.ticket?.owner_id === rejected.id)
+        .reply(422, { error: { code: 'owner_inactive', message: 'The owner is inactive' } });
+      crm()
+        .post('/api/tickets', (body: TicketBody) => body.ticket?.owner_id === users.admin.id)
+        .reply(201, { ticket: { id: ticketId } }, { 'x-idempotency-lookup': 'miss' });
+    },
+    createTicketExisting: (ticketId, owner) => (crm) => {
+      // Helpdesk replays the ticket the key made, with its owner now.
+      crm()
+        .post('/api/tickets')
+        .matchHeader('idempotency-key', /^crm-connect:/)
+        .reply(201, { ticket: { id: ticketId, owner_id: owner.id } }, { 'x-idempotency-lookup': 'hit' });
+    },
+    addNoteToFoundTicket: (ticketId, present) => (crm) => {
+      // The note's Idempotency-Key makes a repeat safe: no lookup first. A note there already is
+      // replayed (`hit`) for its key.
+      crm()
+        .post(`/api/tickets/${ticketId}/notes`)
+        .matchHeader('idempotency-key', present === undefined ? /^crm-connect:/ : present.key)
+        .reply(
+          201,
+          { note: { id: 'n-1' } },
+          { 'x-idempotency-lookup': present === undefined ? 'miss' : 'hit' },
+        );
+    },
+    createTicketLongDescription: {
+      notApplicable: 'Helpdesk takes a description of any length in one field',
+    },
+    createTicketStepFails: {
+      notApplicable: 'Helpdesk takes the requester inline in the ticket create: one request, no contact step',
+    },
     addNoteAnswerLost: (ticketId, lose) => (crm) => {
       lose(crm().post(`/api/tickets/${ticketId}/notes`));
       crm()
@@ -113,6 +159,43 @@ export const helpdeskFixture: ConformanceFixture<typeof helpdeskPlugin.settings.
         .optionally()
         .reply(201, { note: { id: 'n-2' } }, { 'x-idempotency-lookup': 'miss' });
     },
+  },
+  writes: {
+    createTicket: () => [
+      {
+        label: 'the ticket create',
+        method: 'POST',
+        path: '/api/tickets',
+        headers: { authorization: bearer, 'idempotency-key': /^crm-connect:.+:create-ticket$/ },
+        // The requester goes inline: Helpdesk finds or creates the end user by email.
+        body: { ticket: { requester: { email: 'jane.doe@example.com', name: 'Jane Doe' } } },
+        subject: (request) => bodyOf(request).ticket?.subject,
+        content: (request) => bodyOf(request).ticket?.description,
+        owner: (request) => bodyOf(request).ticket?.owner_id,
+        interactionId: (request) => bodyOf(request).ticket?.external_id,
+        idempotencyKey: (request) => request.headers['idempotency-key'],
+      },
+    ],
+    changeOwner: ({ ticketId }) => [
+      {
+        label: 'the owner change',
+        method: 'PATCH',
+        path: `/api/tickets/${ticketId}`,
+        body: { ticket: (ticket: unknown) => Object.keys(ticket as object).join() === 'owner_id' },
+        owner: (request) => bodyOf(request).ticket?.owner_id,
+      },
+    ],
+    addNote: ({ ticketId }) => [
+      {
+        label: 'the internal note',
+        method: 'POST',
+        path: `/api/tickets/${ticketId}/notes`,
+        headers: { 'idempotency-key': /^crm-connect:.+:add-note:[0-9a-f]{16}$/ },
+        content: (request) => bodyOf(request).note?.body,
+        visibility: (request) => (bodyOf(request).note?.public === false ? 'internal' : 'public'),
+        idempotencyKey: (request) => request.headers['idempotency-key'],
+      },
+    ],
   },
   // Helpdesk de-duplicates every POST on this header: two requests with one key make one record.
   idempotencyKeyOf: (request) => request.headers['idempotency-key'],

@@ -10,6 +10,7 @@ import {
   type CrmUser,
   commonSettingsShape,
   createHttpClient,
+  createWriteAnswerParser,
   definePlugin,
   type ErrorResponse,
   OwnerRejectedError,
@@ -47,6 +48,16 @@ function mapError(response: ErrorResponse) {
   }
   return undefined;
 }
+
+/**
+ * Answers to writes: Helpdesk answered a success, so the write may be made even when the body is
+ * unreadable (a proxy page): a retryable error, and the redelivery's key finds what was made.
+ */
+const parseWriteAnswer = createWriteAnswerParser({
+  pluginId: 'helpdesk',
+  hint: 'Check the base URL: it must be the Helpdesk API.',
+  afterward: 'Deliver the event again: its Idempotency-Key finds what Helpdesk made.',
+});
 
 /** Every call goes through core's HTTP layer, with the context's budget, redactor, logger and HTTP overrides. */
 function client(settings: HelpdeskSettings, context: PluginContext) {
@@ -145,11 +156,20 @@ export const helpdeskPlugin = definePlugin({
             },
           },
         });
-        const ticket = z.object({ ticket: z.object({ id: z.string() }) }).parse(response.data).ticket;
+        const { ticket } = parseWriteAnswer(
+          z.object({ ticket: z.object({ id: z.string(), owner_id: z.string().optional() }) }),
+          response,
+          'create ticket',
+        );
+        // A replay ("hit") is the ticket an earlier delivery made: left as it is, its owner reported.
+        const created = response.headers['x-idempotency-lookup'] !== 'hit';
         return {
           ticket: { id: ticket.id },
-          created: response.headers['x-idempotency-lookup'] !== 'hit',
+          created,
           attempts: response.attempts,
+          ...(created || ticket.owner_id === undefined
+            ? {}
+            : { owner: { id: ticket.owner_id, active: true } }),
         };
       },
       async findTicket(interactionId) {
@@ -182,7 +202,9 @@ export const helpdeskPlugin = definePlugin({
           idempotencyKey: input.idempotencyKey,
           body: { note: { body: input.body, public: false } },
         });
-        return { attempts: response.attempts, written: true };
+        parseWriteAnswer(z.object({ note: z.object({ id: z.string() }) }), response, 'add note');
+        // A replay ("hit") is a note an earlier delivery wrote: nothing written now.
+        return { attempts: response.attempts, written: response.headers['x-idempotency-lookup'] !== 'hit' };
       },
     };
   },

@@ -1,8 +1,9 @@
-import type { CrmUser, PluginSettingsSchema } from '@crm-connect/core';
+import type { CrmUser, InteractionEvent, PluginSettingsSchema } from '@crm-connect/core';
 import { describe, expect, it } from 'vitest';
 import { callAbandoned, chatStarted, voicemailReceived } from '../events.js';
 import type { ConformanceFixture } from '../fixture.js';
 import type { Harness } from '../harness.js';
+import { expectWritten } from '../written.js';
 
 /** The actor rule end to end: the audit event says who, and the request sent says the same. */
 export function actorResolutionSuite<TSchema extends PluginSettingsSchema>(
@@ -14,12 +15,23 @@ export function actorResolutionSuite<TSchema extends PluginSettingsSchema>(
   const capabilities = (overrides: Record<string, unknown> = {}) =>
     plugin.capabilities(plugin.settings.schema.parse({ ...fixture.settings, ...overrides }));
 
-  /** Checks a write twice: what the connector reports, and what went over the wire. */
+  /** Checks a write twice: what the connector reports, and what went over the wire (as the fixture declares it). */
   function expectTicketWrite(
-    audit: { owner?: { id: string }; performer?: { id: string }; recordId?: string },
+    audit: { owner?: { id: string }; performer?: { id: string }; recordId?: string; attempts: number },
     owner: CrmUser,
     performer: CrmUser,
+    event: InteractionEvent,
+    writesBefore = 0,
   ) {
+    expectWritten(fixture, 'createTicket', harness().writes().slice(writesBefore), {
+      event,
+      ticketId,
+      owner,
+      performer,
+    });
+    // The HTTP attempts the write took: at least one, never more than the requests sent.
+    expect(audit.attempts).toBeGreaterThanOrEqual(1);
+    expect(audit.attempts).toBeLessThanOrEqual(harness().requests.length);
     expect(audit.owner?.id).toBe(owner.id);
     expect(audit.performer?.id).toBe(performer.id);
     expect(audit.recordId).toBe(ticketId);
@@ -38,27 +50,30 @@ export function actorResolutionSuite<TSchema extends PluginSettingsSchema>(
       const h = harness();
       h.use(mocks.connectionUser);
       h.use(mocks.createTicket(ticketId));
-      const audit = await h.connector({ defaultUser: true }).handle(chatStarted());
+      const event = chatStarted();
+      const audit = await h.connector({ defaultUser: true }).handle(event);
       expect(audit).toMatchObject({ outcome: 'created', reason: 'default-user', agentStatus: 'none' });
-      expectTicketWrite(audit, users.admin, users.admin);
+      expectTicketWrite(audit, users.admin, users.admin, event);
     });
 
     it('voicemail before its callback, default user on: owned by the default user', async () => {
       const h = harness();
       h.use(mocks.connectionUser);
       h.use(mocks.createTicket(ticketId));
-      const audit = await h.connector({ defaultUser: true }).handle(voicemailReceived());
+      const event = voicemailReceived();
+      const audit = await h.connector({ defaultUser: true }).handle(event);
       expect(audit).toMatchObject({ outcome: 'created', reason: 'default-user' });
-      expectTicketWrite(audit, users.admin, users.admin);
+      expectTicketWrite(audit, users.admin, users.admin, event);
     });
 
     it('abandoned call: a ticket by the default user when enabled, nothing when disabled', async () => {
       const h = harness();
       h.use(mocks.connectionUser);
       h.use(mocks.createTicket(ticketId));
-      const on = await h.connector({ defaultUser: true, abandonedCallTickets: true }).handle(callAbandoned());
+      const abandoned = callAbandoned();
+      const on = await h.connector({ defaultUser: true, abandonedCallTickets: true }).handle(abandoned);
       expect(on).toMatchObject({ outcome: 'created', reason: 'default-user' });
-      expectTicketWrite(on, users.admin, users.admin);
+      expectTicketWrite(on, users.admin, users.admin, abandoned);
 
       const before = h.writes().length;
       h.use(mocks.connectionUser);
@@ -74,10 +89,11 @@ export function actorResolutionSuite<TSchema extends PluginSettingsSchema>(
       h.use(mocks.connectionUser);
       h.use(mocks.assignableUsers([users.agent, users.otherAgent, users.deactivatedAgent]));
       h.use(mocks.createTicket(ticketId));
-      const audit = await h.connector({ defaultUser: false }, () => 0.99).handle(chatStarted());
+      const event = chatStarted();
+      const audit = await h.connector({ defaultUser: false }, () => 0.99).handle(event);
       expect(audit).toMatchObject({ outcome: 'created', reason: 'random-agent' });
       const performer = capabilities({ defaultUser: false }).performsAsAgent ? users.otherAgent : users.admin;
-      expectTicketWrite(audit, users.otherAgent, performer);
+      expectTicketWrite(audit, users.otherAgent, performer, event);
     });
 
     it('an identified agent owns the record', async () => {
@@ -92,7 +108,12 @@ export function actorResolutionSuite<TSchema extends PluginSettingsSchema>(
         reason: 'identified-agent',
         agentStatus: 'identified',
       });
-      expectTicketWrite(audit, users.agent, capabilities().performsAsAgent ? users.agent : users.admin);
+      expectTicketWrite(
+        audit,
+        users.agent,
+        capabilities().performsAsAgent ? users.agent : users.admin,
+        event,
+      );
     });
 
     it('a deactivated agent is never chosen: the default user takes the record', async () => {
@@ -103,7 +124,7 @@ export function actorResolutionSuite<TSchema extends PluginSettingsSchema>(
       const event = chatStarted({ agent: { id: 'platform-2', emails: [users.deactivatedAgent.email] } });
       const audit = await h.connector({ defaultUser: true }).handle(event);
       expect(audit).toMatchObject({ reason: 'default-user', agentStatus: 'deactivated' });
-      expectTicketWrite(audit, users.admin, users.admin);
+      expectTicketWrite(audit, users.admin, users.admin, event);
     });
 
     if (capabilities().alwaysUseAdmin) {
@@ -115,7 +136,7 @@ export function actorResolutionSuite<TSchema extends PluginSettingsSchema>(
         const event = chatStarted({ agent: { id: 'platform-1', emails: [users.agent.email] } });
         const audit = await h.connector({ defaultUser: true, alwaysUseAdmin: true }).handle(event);
         expect(audit).toMatchObject({ reason: 'identified-agent', performerReason: 'always-admin' });
-        expectTicketWrite(audit, users.agent, users.admin);
+        expectTicketWrite(audit, users.agent, users.admin, event);
       });
     }
   });

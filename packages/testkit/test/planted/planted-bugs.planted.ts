@@ -16,6 +16,10 @@ const copies = {
   logsSecret: planted.logsSecret,
   printsSecret: planted.printsSecret,
   writesSecretToStderr: planted.writesSecretToStderr,
+  noteWrittenPublic: planted.noteWrittenPublic,
+  descriptionDropped: planted.descriptionDropped,
+  externalIdDropped: planted.externalIdDropped,
+  ownerChangeWrongMethod: planted.ownerChangeWrongMethod,
 };
 
 for (const [name, plugin] of Object.entries(copies)) {

@@ -8,7 +8,10 @@ import {
   type CrmConnection,
   type CrmPlugin,
   createHttpClient,
+  createWriteAnswerParser,
   type HttpClient,
+  type HttpResponse,
+  OwnerRejectedError,
   type PluginContext,
 } from '@crm-connect/core';
 import type { ConformanceFixture } from '@crm-connect/testkit';
@@ -33,6 +36,15 @@ function helpdeskHttp(
     budget: context.rateBudgets.forAccount(`helpdesk:${settings.baseUrl}`, { requestsPerInterval: 600 }),
     redactor: context.redactor,
     logger: context.logger,
+    // As the example maps it: an inactive owner is refused.
+    mapError: (response) =>
+      response.status === 422 &&
+      (response.data as { error?: { code?: string } } | undefined)?.error?.code === 'owner_inactive'
+        ? new OwnerRejectedError('helpdesk: the owner is inactive.', {
+            pluginId: 'helpdesk',
+            ownerId: 'unknown',
+          })
+        : undefined,
     idempotencyHeader,
     retry: context.http.retry,
     timeoutMs: context.http.timeoutMs,
@@ -49,6 +61,29 @@ function withConnection(
       ...helpdeskPlugin.connect(settings, context),
       ...replace(settings, context),
     }),
+  };
+}
+
+/** As the example reads a write's answer: an unreadable success is a retryable error. */
+const parseWriteAnswer = createWriteAnswerParser({
+  pluginId: 'helpdesk',
+  hint: 'Check the base URL.',
+  afterward: 'Deliver the event again.',
+});
+
+/** The example's reading of a create's answer: a replay ("hit") reports the ticket's owner now. */
+function createdTicket(response: HttpResponse): Awaited<ReturnType<CrmConnection['createTicket']>> {
+  const { ticket } = parseWriteAnswer(
+    z.object({ ticket: z.object({ id: z.string(), owner_id: z.string().optional() }) }),
+    response,
+    'create ticket',
+  );
+  const created = response.headers['x-idempotency-lookup'] !== 'hit';
+  return {
+    ticket: { id: ticket.id },
+    created,
+    attempts: response.attempts,
+    ...(created || ticket.owner_id === undefined ? {} : { owner: { id: ticket.owner_id, active: true } }),
   };
 }
 
@@ -74,8 +109,7 @@ function createTicketWith(
         },
       },
     });
-    const ticket = z.object({ ticket: z.object({ id: z.string() }) }).parse(response.data).ticket;
-    return { ticket: { id: ticket.id }, created: true, attempts: response.attempts };
+    return createdTicket(response);
   };
 }
 
@@ -107,6 +141,70 @@ export const noteMarkedIdempotent = withConnection((settings, context) => ({
       body: { note: { body: input.body, public: false } },
     });
     return { attempts: response.attempts, written: true };
+  },
+}));
+
+/** The example's create body, changed by `edit` (what a copy writes differently). */
+function createTicketWriting(
+  edit: (ticket: Record<string, unknown>) => Record<string, unknown>,
+): (settings: HelpdeskSettings, context: PluginContext) => Partial<CrmConnection> {
+  return (settings, context) => ({
+    async createTicket(input) {
+      const response = await helpdeskHttp(settings, context, 'Idempotency-Key').request({
+        method: 'POST',
+        path: '/api/tickets',
+        operation: 'create ticket',
+        idempotencyKey: input.idempotencyKey,
+        body: {
+          ticket: edit({
+            subject: input.subject,
+            description: input.description,
+            requester: input.event.endUser,
+            owner_id: input.owner.id,
+            external_id: input.event.interactionId,
+          }),
+        },
+      });
+      return createdTicket(response);
+    },
+  });
+}
+
+/** Bug e: the transcript is written as a public note (Helpdesk would e-mail it to the customer). */
+export const noteWrittenPublic = withConnection((settings, context) => ({
+  async addNote(input) {
+    const response = await helpdeskHttp(settings, context, 'Idempotency-Key').request({
+      method: 'POST',
+      path: `/api/tickets/${encodeURIComponent(input.ticket.id)}/notes`,
+      operation: 'add note',
+      idempotencyKey: input.idempotencyKey,
+      body: { note: { body: input.body, public: true } },
+    });
+    return { attempts: response.attempts, written: response.headers['x-idempotency-lookup'] !== 'hit' };
+  },
+}));
+
+/** Bug f: the ticket's description is the subject again: the first message is lost. */
+export const descriptionDropped = withConnection(
+  createTicketWriting((ticket) => ({ ...ticket, description: ticket.subject })),
+);
+
+/** Bug g: the interaction id is not stored on the ticket: a restarted worker cannot find it. */
+export const externalIdDropped = withConnection(
+  createTicketWriting(({ external_id: _dropped, ...ticket }) => ticket),
+);
+
+/** Bug h: the owner change is a PUT (Helpdesk replaces the whole ticket) instead of a PATCH. */
+export const ownerChangeWrongMethod = withConnection((settings, context) => ({
+  async changeOwner(input) {
+    const response = await helpdeskHttp(settings, context, 'Idempotency-Key').request({
+      method: 'PUT',
+      path: `/api/tickets/${encodeURIComponent(input.ticket.id)}`,
+      operation: 'change owner',
+      idempotent: true,
+      body: { ticket: { owner_id: input.owner.id } },
+    });
+    return { attempts: response.attempts };
   },
 }));
 
@@ -153,6 +251,12 @@ export function plantedFixture(plugin: CrmPlugin<Helpdesk['settings']['schema']>
         crm()
           .post('/api/tickets')
           .reply(201, { ticket: { id: ticketId } }, { 'x-idempotency-lookup': 'miss' });
+      },
+      // Any method answered, as a canned success would: the suite's declared method must catch a wrong one.
+      changeOwner: (ticketId) => (crm) => {
+        crm()
+          .intercept(`/api/tickets/${ticketId}`, plugin === ownerChangeWrongMethod ? 'PUT' : 'PATCH')
+          .reply(200, { ticket: { id: ticketId } });
       },
     },
   };
