@@ -248,7 +248,7 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
   async function ownerFallback(
     error: unknown,
     owner: CrmUser,
-    base: Pick<AuditEvent, 'interactionId' | 'eventType' | 'operation'>,
+    base: Pick<AuditEvent, 'interactionId' | 'eventType' | 'operation' | 'recordId'>,
   ): Promise<CrmUser | undefined> {
     if (!hasErrorCode(error, 'owner_rejected')) return undefined;
     // Deactivated since listed: never offered again by the random rule until the CRM lists it again.
@@ -307,19 +307,31 @@ export function createConnector<TSchema extends PluginSettingsSchema>(
         outcome: 'skipped',
       });
     }
-    const result = await connection.changeOwner({
-      interactionId: event.interactionId,
-      ticket,
-      owner: decision.owner,
-      performer: decision.performer,
-    });
+    let { owner, performer, reason } = decision;
+    const change = (to: CrmUser, by: CrmUser) =>
+      connection.changeOwner({ interactionId: event.interactionId, ticket, owner: to, performer: by });
+    let result: Awaited<ReturnType<typeof change>>;
+    try {
+      result = await change(owner, performer);
+    } catch (error) {
+      // The agent was deactivated (or lost the right to own records) since the directory cached
+      // them: as on a create, the default user takes the record rather than the event failing
+      // for good with the record left to whoever held it before.
+      const fallback = await ownerFallback(error, owner, { ...base, recordId: ticket.id });
+      if (fallback === undefined) throw error;
+      owner = fallback;
+      performer = fallback;
+      reason = 'default-user';
+      result = await change(owner, performer);
+    }
+    // This assignment decided the owner (by fallback too): an older one delivered late is superseded.
     await links.set(plugin.id, event.interactionId, { ...link, ownerSetAt: occurredAt });
     return emit({
       ...base,
       recordId: ticket.id,
-      ...performedBy(decision.performer, decision.performerReason, result.performer),
-      owner: summary(decision.owner),
-      reason: decision.reason,
+      ...performedBy(performer, decision.performerReason, result.performer),
+      owner: summary(owner),
+      reason,
       agentStatus: decision.agentStatus,
       attempts: result.attempts,
       outcome: 'updated',

@@ -7,6 +7,7 @@ import {
   type CrmConnectError,
   CrmRejectedInputError,
   createAnswerParser,
+  createWriteAnswerParser,
   defaultErrorFor,
   type ErrorResponse,
   InvalidResponseError,
@@ -70,6 +71,19 @@ const answerHint =
 
 /** Parses a Salesforce answer with a minimal schema; an unexpected shape is a typed error, not a crash. */
 export const parseAnswer = createAnswerParser({ pluginId, hint: answerHint });
+
+/**
+ * Parses Salesforce's 2xx answer to a create (the composite create, a CaseComment). One that does
+ * not parse may follow a committed write, so it is a retryable `InvalidResponseError`: the
+ * redelivery finds the Case by its interaction id (refused as DUPLICATE_VALUE, read back) and the
+ * note among the Case's comments before anything is written twice.
+ */
+export const parseWriteAnswer = createWriteAnswerParser({
+  pluginId,
+  hint: answerHint,
+  afterward:
+    'Salesforce accepted the request, so the write may have been made: deliver the event again, and what was written is looked up before anything is written twice.',
+});
 
 /** Salesforce answered 2xx without a part its documentation promises (`missing`: which). */
 export function unexpectedAnswer(operation: string, missing: string): InvalidResponseError {

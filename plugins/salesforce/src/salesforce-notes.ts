@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type CrmUser, partLabel, splitText, textLength } from '@crm-connect/core';
 import { z } from 'zod';
 import { type SalesforceApi, soqlString } from './salesforce-api.js';
-import { parseAnswer, subrequestError } from './salesforce-errors.js';
+import { parseAnswer, parseWriteAnswer, subrequestError } from './salesforce-errors.js';
 import { pluginId } from './salesforce-plugin-id.js';
 import { type ApiSession, type SessionSource, sessionUser } from './salesforce-sessions.js';
 
@@ -88,7 +88,7 @@ export async function addCaseText(
     as: options.as,
     body: { ParentId: input.caseId, CommentBody: input.text, IsPublished: false },
   });
-  parseAnswer(createdSchema, response, 'add case comment');
+  parseWriteAnswer(createdSchema, response, 'add case comment');
   return { attempts: attempts + response.attempts, written: true, ...performedBy(response.session) };
 }
 

@@ -13,7 +13,7 @@ import {
 import { z } from 'zod';
 import { type SalesforceApi, soqlString } from './salesforce-api.js';
 import { contactFields, contactKey, suppliedFields } from './salesforce-contacts.js';
-import { parseAnswer, salesforceErrorsOf, subrequestError, unexpectedAnswer } from './salesforce-errors.js';
+import { parseWriteAnswer, salesforceErrorsOf, subrequestError, unexpectedAnswer } from './salesforce-errors.js';
 import { descriptionMaxLength, writeTasks } from './salesforce-notes.js';
 import { pluginId } from './salesforce-plugin-id.js';
 import { type ApiSession, type SessionSource, sessionUser } from './salesforce-sessions.js';
@@ -130,7 +130,7 @@ export async function createCase(
   });
   const { session } = response;
   const ownerId = ownerFor(session);
-  const composite = parseAnswer(compositeSchema, response, 'create case');
+  const composite = parseWriteAnswer(compositeSchema, response, 'create case');
   const results = new Map(composite.compositeResponse.map((result) => [result.referenceId, result]));
   const caseResult = results.get('case');
   if (caseResult === undefined) throw unexpectedAnswer('create case', 'no Case result');

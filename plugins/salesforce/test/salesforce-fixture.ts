@@ -766,16 +766,6 @@ export const salesforceFixture: ConformanceFixture<typeof plugin.settings.schema
     },
   },
   writes,
-  knownFailures: {
-    // Core's contract (createWriteAnswerParser): a 2xx answer to a write that does not parse may
-    // come after the write was made, so it is a retryable error. salesforce-records.ts and
-    // salesforce-notes.ts read the composite create's and the CaseComment's answers with
-    // parseAnswer, a non-retryable error: the platform drops an event whose Case or note exists.
-    'a create the CRM made whose answer was lost (an unreadable success page) leaves exactly one record':
-      'an unreadable 2xx answer to the composite create is a non-retryable error (plugin bug, reported)',
-    'a note the CRM made whose answer was lost (an unreadable success page) is there exactly once':
-      'an unreadable 2xx answer to the CaseComment create is a non-retryable error (plugin bug, reported)',
-  },
   idempotencyKeyOf,
   ownerOf: (request: CapturedRequest) => {
     const body = request.body as CompositeBody | undefined;

@@ -518,3 +518,36 @@ describe('salesforce findTicket and changeOwner', () => {
     expect(error.message).toContain('salesforce: change case owner failed (HTTP 404, ENTITY_IS_DELETED');
   });
 });
+
+describe('salesforce writes: an unreadable success page may follow a write that was made', () => {
+  const proxyPage = '<html><body>Request accepted</body></html>';
+
+  it('an unreadable 200 to the composite create is a retryable error (the redelivery finds the Case)', async () => {
+    const connection = connect();
+    composite(200, proxyPage);
+    const error = await caught(connection.createTicket(input()));
+    expect(error).toMatchObject({ code: 'invalid_response', retryable: true, status: 200, attempts: 1 });
+    expect(error.message).toContain('the answer to "create case" with HTTP 200');
+    expect(error.message).toContain('Salesforce accepted the request, so the write may have been made');
+  });
+
+  it('an unreadable 200 to the CaseComment create is a retryable error (the redelivery finds the note)', async () => {
+    const connection = connect();
+    nock(origin)
+      .post(`${dataPath}/sobjects/CaseComment`, { ParentId: caseId, CommentBody: 'Called back.', IsPublished: false })
+      .matchHeader('authorization', `Bearer ${accessToken}`)
+      .reply(200, proxyPage);
+    const error = await caught(
+      connection.addNote({
+        interactionId: 'chat-1',
+        ticket: { id: caseId },
+        body: 'Called back.',
+        performer: admin,
+        idempotencyKey: 'note-key-1',
+        mayExist: false,
+      }),
+    );
+    expect(error).toMatchObject({ code: 'invalid_response', retryable: true, status: 200, attempts: 1 });
+    expect(error.message).toContain('the answer to "add case comment" with HTTP 200');
+  });
+});

@@ -52,7 +52,7 @@ export interface RecordingCrmOptions {
   /** The assignable agents the legacy random rule picks from. Default: Alex and Bea. */
   assignable?: readonly CrmUser[] | undefined;
   capabilities?: Partial<PluginCapabilities> | undefined;
-  /** Owner ids the CRM refuses on create (deactivated since the directory cached them). */
+  /** Owner ids the CRM refuses on create and on an owner change (deactivated since the directory cached them). */
   refusedOwners?: readonly string[] | undefined;
 }
 
@@ -111,6 +111,12 @@ export function recordingCrm(options: RecordingCrmOptions = {}) {
     async changeOwner(input: ChangeOwnerInput): Promise<WriteResult> {
       const record = byTicketId(input.ticket);
       if (record === undefined) throw new Error(`no record ${input.ticket.id}`);
+      if (options.refusedOwners?.includes(input.owner.id)) {
+        throw new OwnerRejectedError(`user ${input.owner.id} is deactivated`, {
+          pluginId: 'recording',
+          ownerId: input.owner.id,
+        });
+      }
       record.owner = input.owner.id;
       return { attempts: 1 };
     },
