@@ -128,6 +128,24 @@ export interface ConformanceMocks {
    * with that reason in its name. Omitted, the check is todo.
    */
   createTicketStepFails?: ((ticketId: string) => Mock) | NotApplicable | undefined;
+  /**
+   * A create whose contact step the CRM refuses for the end user's data (a validation rule, a
+   * required field: not a duplicate, not a server error), answered as the CRM answers it, no
+   * record made: `mock` registers it, `refusal` is a text of the CRM's refusal (its error code or
+   * message, as the plugin's error reports it) that the plugin's error must carry. The suite expects a typed, non-retryable input
+   * error that explains the contact's refusal rather than what followed from it (the record
+   * refused for want of its contact), each write sent once. For a CRM whose create makes no
+   * contact, give `{ notApplicable: 'why' }`. Omitted, the check is todo.
+   */
+  createTicketContactRefused?: { mock: Mock; refusal: string } | NotApplicable | undefined;
+  /**
+   * A create whose record the CRM refuses for its data (a picklist value, a validation rule on
+   * the record: not its owner, not a duplicate, not a server error), its contact step (if any)
+   * made or found: `mock` registers it, `refusal` is a text of the refusal the plugin's error must
+   * carry. The suite expects a typed, non-retryable input error explaining the record's refusal,
+   * each write sent once. Omitted, the check is todo.
+   */
+  createTicketRefused?: { mock: Mock; refusal: string } | NotApplicable | undefined;
 }
 
 /**
@@ -241,6 +259,13 @@ export interface ConformanceFixture<TSchema extends PluginSettingsSchema> {
    * checks count writes with the same key as one record, and every write without one as a record.
    */
   idempotencyKeyOf?: ((request: CapturedRequest) => string | undefined) | undefined;
+  /**
+   * What the plugin reports of an existing record's owner besides its id (a create that found the
+   * record, answered by `createTicketExisting`), as the CRM returns it with the record: each named
+   * detail must equal the seeded user's (`email` lowercased); with `active`, an owner deactivated
+   * since is checked too. `[]` when the plugin reports the id alone (the audit checks have it). Omitted, the checks are todo.
+   */
+  existingOwnerDetails?: readonly ('name' | 'email' | 'active')[] | undefined;
   /** What the CRM must receive for each write: the suite checks every write it makes against it. */
   writes: WriteDeclarations;
   /**

@@ -13,7 +13,12 @@ import {
 import { z } from 'zod';
 import { type SalesforceApi, soqlString } from './salesforce-api.js';
 import { contactFields, contactKey, suppliedFields } from './salesforce-contacts.js';
-import { parseWriteAnswer, salesforceErrorsOf, subrequestError, unexpectedAnswer } from './salesforce-errors.js';
+import {
+  parseWriteAnswer,
+  salesforceErrorsOf,
+  subrequestError,
+  unexpectedAnswer,
+} from './salesforce-errors.js';
 import { descriptionMaxLength, writeTasks } from './salesforce-notes.js';
 import { pluginId } from './salesforce-plugin-id.js';
 import { type ApiSession, type SessionSource, sessionUser } from './salesforce-sessions.js';

@@ -521,12 +521,26 @@ export const writes: WriteDeclarations = {
   ],
 };
 
-/** A composite create whose Case subrequest Salesforce refused (`error`), the Contact made, the read-back empty. */
-function compositeCaseRefused(error: { message: string; errorCode: string; fields: string[] }) {
-  const created = compositeCreated('unused');
+interface SalesforceError {
+  message: string;
+  errorCode: string;
+  fields: string[];
+}
+
+/**
+ * A composite create whose Case subrequest Salesforce refused (`error`), the read-back empty; the
+ * Contact made, or (`contact`) refused as DUPLICATE_VALUE when `'existed'`, or with that error.
+ */
+function compositeCaseRefused(
+  error: SalesforceError,
+  contact: 'made' | 'existed' | SalesforceError = 'made',
+) {
+  const created = compositeCreated('unused', { contactExisted: contact === 'existed' });
   return {
     compositeResponse: [
-      created.compositeResponse[0],
+      typeof contact === 'object'
+        ? { body: [contact], httpHeaders: {}, httpStatusCode: 400, referenceId: 'contact' }
+        : created.compositeResponse[0],
       { body: [error], httpHeaders: {}, httpStatusCode: 400, referenceId: 'case' },
       {
         body: { totalSize: 0, done: true, records: [] },
@@ -747,16 +761,20 @@ export const salesforceFixture: ConformanceFixture<typeof plugin.settings.schema
         .reply(200, compositeCreated(ticketId, { contactExisted: true }), limitInfo);
     },
     createTicketStepFails: (ticketId) => (crm) => {
-      // The Contact made, the Case refused while another write held a row (retryable).
+      // A returning end user: the Contact's key is taken (DUPLICATE_VALUE, expected, no second
+      // Contact); the Case refused while another write held a row (retryable).
       crm()
         .post(`${dataPath}/composite`)
         .reply(
           200,
-          compositeCaseRefused({
-            message: 'unable to obtain exclusive access to this record',
-            errorCode: 'UNABLE_TO_LOCK_ROW',
-            fields: [],
-          }),
+          compositeCaseRefused(
+            {
+              message: 'unable to obtain exclusive access to this record',
+              errorCode: 'UNABLE_TO_LOCK_ROW',
+              fields: [],
+            },
+            'existed',
+          ),
           limitInfo,
         );
       // The redelivery: the Contact's key is taken now (DUPLICATE_VALUE, no second Contact).
@@ -764,7 +782,55 @@ export const salesforceFixture: ConformanceFixture<typeof plugin.settings.schema
         .post(`${dataPath}/composite`)
         .reply(200, compositeCreated(ticketId, { contactExisted: true }), limitInfo);
     },
+    createTicketContactRefused: {
+      refusal:
+        'create case failed (HTTP 400, FIELD_CUSTOM_VALIDATION_EXCEPTION: A contact needs a mailing country)',
+      mock: (crm) => {
+        // A validation rule refuses the Contact; the Case, naming its Contact by key, then finds
+        // none (INVALID_FIELD on the key field, which alone would read as a missing field).
+        crm()
+          .post(`${dataPath}/composite`)
+          .matchHeader('sforce-auto-assign', 'FALSE')
+          .reply(
+            200,
+            compositeCaseRefused(
+              {
+                message: `Foreign key external ID: ${janeKey} not found for field ${contactKeyField} in entity Contact`,
+                errorCode: 'INVALID_FIELD',
+                fields: [],
+              },
+              {
+                message: 'A contact needs a mailing country',
+                errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+                fields: ['MailingCountry'],
+              },
+            ),
+            limitInfo,
+          );
+      },
+    },
+    createTicketRefused: {
+      refusal:
+        'create case failed (HTTP 400, INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: Case Origin: bad value for restricted picklist field: Web)',
+      mock: (crm) => {
+        // The Contact made; the Case refused: the org's Case Origin picklist lacks the value sent.
+        crm()
+          .post(`${dataPath}/composite`)
+          .matchHeader('sforce-auto-assign', 'FALSE')
+          .reply(
+            200,
+            compositeCaseRefused({
+              message: 'Case Origin: bad value for restricted picklist field: Web',
+              errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+              fields: ['Origin'],
+            }),
+            limitInfo,
+          );
+      },
+    },
   },
+  // The Case read back with its Owner (a User: Name, Email, IsActive).
+  existingOwnerDetails: ['name', 'email', 'active'],
   writes,
   idempotencyKeyOf,
   ownerOf: (request: CapturedRequest) => {

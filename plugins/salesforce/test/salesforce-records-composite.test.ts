@@ -534,7 +534,11 @@ describe('salesforce writes: an unreadable success page may follow a write that 
   it('an unreadable 200 to the CaseComment create is a retryable error (the redelivery finds the note)', async () => {
     const connection = connect();
     nock(origin)
-      .post(`${dataPath}/sobjects/CaseComment`, { ParentId: caseId, CommentBody: 'Called back.', IsPublished: false })
+      .post(`${dataPath}/sobjects/CaseComment`, {
+        ParentId: caseId,
+        CommentBody: 'Called back.',
+        IsPublished: false,
+      })
       .matchHeader('authorization', `Bearer ${accessToken}`)
       .reply(200, proxyPage);
     const error = await caught(

@@ -147,6 +147,23 @@ export const helpdeskFixture: ConformanceFixture<typeof helpdeskPlugin.settings.
     createTicketStepFails: {
       notApplicable: 'Helpdesk takes the requester inline in the ticket create: one request, no contact step',
     },
+    createTicketContactRefused: {
+      refusal: 'HTTP 422',
+      mock: (crm) => {
+        // The requester goes inline in the ticket create: Helpdesk refuses the whole create.
+        crm()
+          .post('/api/tickets')
+          .reply(422, { error: { code: 'invalid_requester', message: 'The requester email is invalid' } });
+      },
+    },
+    createTicketRefused: {
+      refusal: 'HTTP 422',
+      mock: (crm) => {
+        crm()
+          .post('/api/tickets')
+          .reply(422, { error: { code: 'invalid_subject', message: 'The subject is too long' } });
+      },
+    },
     addNoteAnswerLost: (ticketId, lose) => (crm) => {
       lose(crm().post(`/api/tickets/${ticketId}/notes`));
       crm()
@@ -160,6 +177,8 @@ export const helpdeskFixture: ConformanceFixture<typeof helpdeskPlugin.settings.
         .reply(201, { note: { id: 'n-2' } }, { 'x-idempotency-lookup': 'miss' });
     },
   },
+  // Helpdesk replays a ticket with its owner_id alone.
+  existingOwnerDetails: [],
   writes: {
     createTicket: () => [
       {

@@ -1,4 +1,10 @@
-import { endNote, idempotencyKey, isCrmConnectError, type PluginSettingsSchema } from '@crm-connect/core';
+import {
+  type CrmUser,
+  endNote,
+  idempotencyKey,
+  isCrmConnectError,
+  type PluginSettingsSchema,
+} from '@crm-connect/core';
 import { describe, expect, it } from 'vitest';
 import {
   agentAssigned,
@@ -31,7 +37,10 @@ export function connectorPathsSuite<TSchema extends PluginSettingsSchema>(
     createTicketExisting,
     addNoteToFoundTicket,
     createTicketLongDescription,
+    createTicketContactRefused,
+    createTicketRefused,
   } = mocks;
+  const ownerDetails = fixture.existingOwnerDetails;
 
   describe(`${plugin.id}: connector paths`, () => {
     const refused =
@@ -154,6 +163,53 @@ export function connectorPathsSuite<TSchema extends PluginSettingsSchema>(
             .writes()
             .filter((write) => reassignments.some((request) => sameEndpoint(request, write)));
           expect(reassigned, 'writes that reassign the existing record').toEqual([]);
+        });
+    }
+
+    // A deactivated owner too, when the plugin reports whether the owner is active.
+    const owners = [
+      ['an agent', users.agent],
+      ['the default user', users.admin],
+      ...(ownerDetails?.includes('active') === true
+        ? ([['an agent deactivated since', users.deactivatedAgent]] as const)
+        : []),
+    ] as const;
+    for (const [who, owner] of owners) {
+      const details = `the plugin reports the existing record's owner with its ${['id', ...(ownerDetails ?? [])].join(', ')} (${who})`;
+      if (createTicketExisting === undefined || ownerDetails === undefined)
+        it.todo(`${details} (the fixture has no createTicketExisting or existingOwnerDetails)`);
+      // The id alone: the check above has it from the audit.
+      else if (ownerDetails.length === 0) continue;
+      else
+        it(details, async () => {
+          const h = harness();
+          h.use(mocks.connectionUser);
+          h.use(createTicketExisting(ticketId, owner));
+          const connection = await plugin.connect(
+            plugin.settings.schema.parse(fixture.settings),
+            h.context(),
+          );
+          // Its user read first, as the connector does before a write.
+          await connection.connectionUser();
+          const { admin } = users;
+          const event = chatStarted();
+          const result = await connection.createTicket({
+            event,
+            owner: admin,
+            performer: admin,
+            ownerReason: 'default-user',
+            idempotencyKey: idempotencyKey(event.interactionId, 'create-ticket'),
+            subject: 'Chat with Jane Doe',
+            description: 'Hello, my order has not arrived.',
+          });
+          const expected: Partial<CrmUser> = { id: owner.id };
+          for (const detail of ownerDetails)
+            Object.assign(expected, {
+              [detail]: detail === 'email' ? owner.email?.toLowerCase() : owner[detail],
+            });
+          expect(result.created).toBe(false);
+          expect(result.ticket.id).toBe(ticketId);
+          expect(result.owner).toMatchObject(expected);
         });
     }
 
@@ -280,5 +336,39 @@ export function connectorPathsSuite<TSchema extends PluginSettingsSchema>(
             expect(again, `${label}: the first delivery's key is the redelivery's`).toContain(key);
         }
       });
+
+    for (const [name, refusedCreate] of [
+      [
+        'a create whose contact the CRM refuses (not a duplicate) is a typed, non-retryable input error explaining that refusal, each write sent once',
+        createTicketContactRefused,
+      ],
+      [
+        'a create whose record the CRM refuses for its data (not its owner, not a duplicate) is a typed, non-retryable input error explaining that refusal, each write sent once',
+        createTicketRefused,
+      ],
+    ] as const) {
+      if (refusedCreate === undefined) it.todo(`${name} (the fixture has no mock for it)`);
+      else if ('notApplicable' in refusedCreate)
+        it.skip(`${name} (not applicable: ${refusedCreate.notApplicable})`);
+      else
+        it(name, async () => {
+          const h = harness();
+          h.use(mocks.connectionUser);
+          h.use(refusedCreate.mock);
+          const error = await h
+            .connector({ defaultUser: true })
+            .handle(chatStarted())
+            .catch((caught: unknown) => caught);
+          expect(isCrmConnectError(error) && [error.code, error.retryable, error.pluginId]).toEqual([
+            'crm_rejected_input',
+            false,
+            plugin.id,
+          ]);
+          expect(String((error as Error).message)).toContain(refusedCreate.refusal);
+          const sent = h.writes().map((write) => JSON.stringify([write.method, write.path, write.body]));
+          expect(sent.length, 'writes sent').toBeGreaterThan(0);
+          expect(new Set(sent).size, 'writes sent more than once').toBe(sent.length);
+        });
+    }
   });
 }
