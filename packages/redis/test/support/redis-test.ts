@@ -48,9 +48,9 @@ export function describeWithRedis(name: string, body: (redis: RedisTestContext) 
     });
     return;
   }
+  console.warn(`[redis] skipping "${name}": ${server.problem}`);
   // Skipped on purpose, and said so above: a developer without redis-server still runs every other
   // test; under CI=true (the branch before) a missing server fails instead.
-  console.warn(`[redis] skipping "${name}": ${server.problem}`);
   describe.skip(name, () => body(contextFor('redis://127.0.0.1:1', undefined)));
 }
 
