@@ -146,7 +146,8 @@ describe('a failure before any answer', () => {
     );
   });
 
-  for (const code of ['ETIMEDOUT', 'ECONNABORTED']) {
+  // ETIMEDOUT: the socket's own, or the layer's deadline for the whole exchange (http-deadline.test.ts).
+  for (const code of ['ETIMEDOUT']) {
     it(`${code} is a timeout`, async () => {
       const { client } = setup({ timeoutMs: 4_321 });
       nock(origin)
@@ -160,6 +161,17 @@ describe('a failure before any answer', () => {
       );
     });
   }
+
+  it('ECONNABORTED (an aborted connection, not a timeout) is a failure before an answer', async () => {
+    const { client } = setup({ timeoutMs: 4_321 });
+    nock(origin)
+      .get('/api/v2/x')
+      .replyWithError(Object.assign(new Error('aborted'), { code: 'ECONNABORTED' }));
+    const error = await client
+      .request({ method: 'GET', path: 'x', operation: 'read x' })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toContain('read x failed before an answer (ECONNABORTED: aborted).');
+  });
 
   it('the default deadline is 30 s', async () => {
     const { client } = setup();

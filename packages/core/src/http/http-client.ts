@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import { DelegateBackoff, decorrelatedJitterGenerator, handleWhen, retry } from 'cockatiel';
 import { type CrmConnectError, InvalidInputError, isCrmConnectError, TransportError } from '../errors.js';
 import { type Logger, silentLogger } from '../logging.js';
 import type { Redactor } from '../redaction.js';
 import { createRequestTelemetry } from '../telemetry/request-telemetry.js';
 import { defaultErrorFor, type ErrorResponse } from './error-mapping.js';
+import { joinUrl, send, type TransportResponse } from './node-transport.js';
 import type { RateBudget } from './rate-budget.js';
 import { parseRetryAfter } from './retry-after.js';
 
@@ -119,12 +117,6 @@ export interface HttpClient {
   request<TData = unknown>(options: RequestOptions): Promise<HttpResponse<TData>>;
 }
 
-// One keep-alive agent pair per process: connection reuse is most of the cost on a hot path.
-const keepAliveAgents = {
-  httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
-  httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
-};
-
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const logger = options.logger ?? silentLogger;
   const retryOptions = {
@@ -136,15 +128,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const baseOrigin = new URL(options.baseUrl).origin;
   const telemetry = createRequestTelemetry(options.pluginId, options.baseUrl);
-  const instance: AxiosInstance = axios.create({
-    baseURL: options.baseUrl,
-    timeout: timeoutMs,
-    // Status handling is ours; axios only reports transport failures.
-    validateStatus: () => true,
-    // Never follow redirects: credentials must not travel to a host the plugin did not name.
-    maxRedirects: 0,
-    ...keepAliveAgents,
-  });
 
   // One retry policy per client, not per request: what a retry logs is read from the error
   // (every error this layer throws carries its request id; the operation is in its message).
@@ -204,7 +187,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let queuedAt = 0;
     let retryReason: string | undefined;
 
-    const sendOnce = async (): Promise<AxiosResponse> => {
+    const sendOnce = async (): Promise<TransportResponse> => {
       attempts += 1;
       const headers: Record<string, string> = { ...options.defaultHeaders, ...request.headers };
       const authHeaders = await auth.headers();
@@ -228,15 +211,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         budgetWaitMs: started - queuedAt,
         retryReason,
       });
-      const deadline = new Deadline(timeoutMs);
       try {
-        const response = await instance.request({
+        // Redirects are answers, never followed: credentials must not travel to a host the plugin did not name.
+        const response = await send({
           method: request.method,
-          url: request.path,
-          params: request.query,
-          data: request.body,
+          url: joinUrl(options.baseUrl, request.path, request.query),
           headers,
-          signal: deadline,
+          body: request.body,
+          timeoutMs,
         });
         if (logger.enabled?.('debug') !== false)
           logger.log('debug', 'crm request', {
@@ -255,8 +237,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         const failure = transportErrorOf(error, request, requestId);
         measured.end({ errorCode: failure.code, errorMessage: failure.message });
         throw failure;
-      } finally {
-        deadline.clear();
       }
     };
 
@@ -346,7 +326,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     return error.retryAfterMs === undefined || error.retryAfterMs <= retryOptions.maxRetryAfterMs;
   }
 
-  function errorOf(response: AxiosResponse, request: RequestOptions, requestId: string): CrmConnectError {
+  function errorOf(response: TransportResponse, request: RequestOptions, requestId: string): CrmConnectError {
     const headers = flattenHeaders(response.headers);
     const retryAfterMs = parseRetryAfter(headers['retry-after']);
     const errorResponse: ErrorResponse = {
@@ -371,9 +351,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   function transportErrorOf(error: unknown, request: RequestOptions, requestId: string): CrmConnectError {
     if (isCrmConnectError(error)) return error;
-    const code = isAxiosError(error) ? error.code : undefined;
+    const code = codeOf(error);
     const detail = error instanceof Error ? error.message : String(error);
-    const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED';
+    const timedOut = code === 'ETIMEDOUT';
     const what = timedOut
       ? `timed out after ${timeoutMs} ms`
       : `failed before an answer (${code ?? 'network error'}: ${detail})`;
@@ -381,7 +361,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       options.redactor.redact(
         `${options.pluginId}: ${request.operation} ${what}. Check that ${new URL(request.path, options.baseUrl).origin} is reachable; the request is retried automatically when it is safe to repeat.`,
       ),
-      // The axios error holds the request headers (credentials): keep only a redacted summary.
+      // A socket error can hold what was sent (credentials): keep only a redacted summary.
       { pluginId: options.pluginId, requestId, cause: { code, message: options.redactor.redact(detail) } },
     );
   }
@@ -389,48 +369,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   return { baseUrl: options.baseUrl, request };
 }
 
-function flattenHeaders(headers: AxiosResponse['headers']): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined || value === null) continue;
-    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-  }
-  return flat;
+/** The socket's or the transport's error code (ECONNREFUSED, ETIMEDOUT, …), when there is one. */
+function codeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  return typeof error.code === 'string' ? error.code : undefined;
 }
 
-/**
- * A deadline for the whole exchange, body included: axios's own timeout has been an idle-socket
- * timer in some 1.x releases, which a CRM dripping one byte at a time defeats. It is the
- * `GenericAbortSignal` axios documents (`aborted`, `addEventListener`, `removeEventListener`)
- * over one timer cleared when the exchange ends: an `AbortController` per request (an EventTarget
- * and an AbortSignal, with their listener bookkeeping) cost more than the rest of the layer's
- * per-request work (`pnpm bench`, figure 6), and `AbortSignal.timeout` also leaves its timer
- * pending for the full deadline after every request.
- */
-class Deadline {
-  aborted = false;
-  private listener: ((event: { type: 'abort' }) => void) | undefined;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(timeoutMs: number) {
-    this.timer = setTimeout(() => {
-      this.aborted = true;
-      // An event-like reason: axios turns it into its CanceledError (ERR_CANCELED), a timeout here.
-      this.listener?.({ type: 'abort' });
-    }, timeoutMs);
-    this.timer.unref();
+function flattenHeaders(headers: TransportResponse['headers']): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
-
-  addEventListener(_type: 'abort', listener: (event: { type: 'abort' }) => void): void {
-    this.listener = listener;
-  }
-
-  removeEventListener(_type: 'abort', listener: (event: { type: 'abort' }) => void): void {
-    if (this.listener === listener) this.listener = undefined;
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-    this.listener = undefined;
-  }
+  return flat;
 }

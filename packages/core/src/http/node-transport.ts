@@ -1,0 +1,191 @@
+import type * as Http from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type * as Https from 'node:https';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+
+/**
+ * The HTTP layer's transport: one exchange over Node's own `http`/`https` clients and keep-alive
+ * agents. Axios did this before; it spent 2–3 × the CPU of `node:http` per request on work this
+ * layer does not use (config merging, header objects, transform chains, a proxy lookup per request)
+ * and, at 1–4 requests per write, that alone was more than issue #15 allows the whole connector
+ * over a bare client (docs/benchmarks.md). Everything above the socket that the layer needs is
+ * here: URL joining, query strings, JSON bodies, decompression, JSON answers, a size cap and a
+ * deadline for the whole exchange.
+ */
+
+// Node's own module objects, whose `request` is read per exchange: an interceptor (nock, in a
+// platform's or our own tests) replaces it there, and an ES import binding would not see it.
+const require = createRequire(import.meta.url);
+const http = require('node:http') as typeof Http;
+const https = require('node:https') as typeof Https;
+
+// One keep-alive agent pair per process: connection reuse is most of the cost on a hot path.
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
+};
+
+/** What an answer may weigh: a CRM answer is kilobytes; a host streaming without end must not fill the heap. */
+export const maxAnswerBytes = 32 * 1024 * 1024;
+
+/** Headers sent unless the caller names them (compared case-insensitively). */
+const defaultHeaders: Readonly<Record<string, string>> = {
+  accept: 'application/json, text/plain, */*',
+  'accept-encoding': 'gzip, deflate, br',
+  'user-agent': 'crm-connect',
+};
+
+const decoders: Readonly<Record<string, (body: Buffer) => Promise<Buffer>>> = {
+  gzip: promisify(gunzip),
+  'x-gzip': promisify(gunzip),
+  deflate: promisify(inflate),
+  br: promisify(brotliDecompress),
+};
+
+export interface TransportRequest {
+  method: string;
+  /** The absolute URL, query included (see `joinUrl`). */
+  url: string;
+  headers: Readonly<Record<string, string>>;
+  /** A string is sent as it is; anything else (but `undefined`) as JSON. */
+  body: unknown;
+  /** The deadline of the whole exchange (connect, headers, body), in ms. */
+  timeoutMs: number;
+}
+
+export interface TransportResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The answer parsed as JSON when it is JSON, else its text ('' when empty). */
+  data: unknown;
+}
+
+/** Why an exchange ended without an answer; `code` is the socket's (ECONNRESET, …) or ours. */
+export class TransportFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'TransportFailure';
+  }
+}
+
+/**
+ * A path joined to the base URL as text, so a base URL with a path (Dataverse's
+ * `/api/data/v9.2`) keeps it; an absolute URL is taken as it is. The query's `undefined` values
+ * are left out.
+ */
+export function joinUrl(
+  baseUrl: string,
+  path: string,
+  query: Readonly<Record<string, string | number | boolean | undefined>> | undefined,
+): string {
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(path)
+    ? path
+    : `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+  if (query === undefined) return url;
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined) search.append(name, String(value));
+  }
+  const text = search.toString();
+  if (text === '') return url;
+  const hash = url.indexOf('#');
+  const bare = hash === -1 ? url : url.slice(0, hash);
+  return `${bare}${bare.includes('?') ? '&' : '?'}${text}`;
+}
+
+export function send(request: TransportRequest): Promise<TransportResponse> {
+  const target = new URL(request.url);
+  const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
+  if (target.protocol !== 'https:' && target.protocol !== 'http:')
+    return Promise.reject(new TransportFailure(`unsupported protocol ${target.protocol}`, 'ERR_BAD_URL'));
+  const headers: Record<string, string> = {};
+  const named = new Set<string>();
+  for (const [name, value] of Object.entries(request.headers)) {
+    headers[name] = value;
+    named.add(name.toLowerCase());
+  }
+  for (const [name, value] of Object.entries(defaultHeaders)) {
+    if (!named.has(name)) headers[name] = value;
+  }
+  let payload: string | undefined;
+  if (request.body !== undefined) {
+    payload = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    if (typeof request.body !== 'string' && !named.has('content-type'))
+      headers['content-type'] = 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(payload));
+  }
+  const open = target.protocol === 'https:' ? https.request : http.request;
+
+  return new Promise<TransportResponse>((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      outcome();
+    };
+    const fail = (error: unknown) =>
+      settle(() => {
+        outgoing.destroy();
+        reject(error);
+      });
+    const deadline = setTimeout(
+      () => fail(new TransportFailure(`no answer within ${request.timeoutMs} ms`, 'ETIMEDOUT')),
+      request.timeoutMs,
+    );
+    deadline.unref();
+
+    const outgoing = open(target, { method: request.method, headers, agent }, (answer: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let received = 0;
+      answer.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > maxAnswerBytes)
+          fail(new TransportFailure(`the answer passed ${maxAnswerBytes} bytes`, 'ERR_ANSWER_TOO_LARGE'));
+        else chunks.push(chunk);
+      });
+      answer.on('error', fail);
+      answer.on('close', () => {
+        if (!answer.complete) fail(new TransportFailure('the connection closed mid-answer', 'ECONNRESET'));
+      });
+      answer.on('end', () => {
+        const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+        const encoding = answer.headers['content-encoding']?.trim().toLowerCase();
+        const decode = encoding === undefined || body.length === 0 ? undefined : decoders[encoding];
+        const finish = (decoded: Buffer) =>
+          settle(() =>
+            resolve({ status: answer.statusCode ?? 0, headers: answer.headers, data: parseAnswer(decoded) }),
+          );
+        if (decode === undefined) finish(body);
+        else
+          decode(body).then(finish, (error: unknown) =>
+            fail(
+              new TransportFailure(
+                `an undecodable ${encoding} answer (${String(error)})`,
+                'ERR_BAD_ENCODING',
+              ),
+            ),
+          );
+      });
+    });
+    outgoing.on('error', fail);
+    outgoing.end(payload);
+  });
+}
+
+/** JSON when it parses, else the text: a CRM's HTML error page or plain-text token stays readable. */
+function parseAnswer(body: Buffer): unknown {
+  if (body.length === 0) return '';
+  // A UTF-8 byte order mark is not part of the text.
+  const text = body.toString('utf8', body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

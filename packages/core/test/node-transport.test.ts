@@ -1,0 +1,248 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import nock from 'nock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { joinUrl, maxAnswerBytes, send, TransportFailure } from '../src/http/node-transport.js';
+
+/**
+ * The HTTP layer's transport against a real loopback server: what it sends (headers, bodies,
+ * URLs) and how it reads what comes back (JSON or text, compressed, cut short, too large).
+ */
+
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+let server: Server;
+let origin: string;
+let received: Received[] = [];
+let answer: (request: IncomingMessage, response: ServerResponse) => void;
+
+beforeAll(async () => {
+  nock.enableNetConnect('127.0.0.1');
+  server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({
+        method: request.method ?? '',
+        url: request.url ?? '',
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      answer(request, response);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  nock.disableNetConnect();
+});
+
+beforeEach(() => {
+  received = [];
+  answer = (_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end('{"ok":true}');
+  };
+});
+
+const get = (path = '/x', timeoutMs = 5_000) =>
+  send({ method: 'GET', url: `${origin}${path}`, headers: {}, body: undefined, timeoutMs });
+
+describe('joinUrl', () => {
+  it('keeps the base URL’s path, with one slash between', () => {
+    expect(joinUrl('https://org.crm.dynamics.com/api/data/v9.2', '/incidents', undefined)).toBe(
+      'https://org.crm.dynamics.com/api/data/v9.2/incidents',
+    );
+    expect(joinUrl('https://org.crm.dynamics.com/api/data/v9.2/', 'incidents', undefined)).toBe(
+      'https://org.crm.dynamics.com/api/data/v9.2/incidents',
+    );
+  });
+
+  it('takes an absolute URL as it is', () => {
+    expect(joinUrl('https://a.test/api', 'https://a.test/next?page=2', undefined)).toBe(
+      'https://a.test/next?page=2',
+    );
+  });
+
+  it('encodes the query, leaves undefined values out, and appends to a query already there', () => {
+    expect(
+      joinUrl('https://a.test', '/q', {
+        q: "SELECT Id FROM User WHERE Email = 'a&b@c.d'",
+        n: 2,
+        off: undefined,
+      }),
+    ).toBe('https://a.test/q?q=SELECT+Id+FROM+User+WHERE+Email+%3D+%27a%26b%40c.d%27&n=2');
+    expect(joinUrl('https://a.test', '/q?page=2', { per_page: 100, active: true })).toBe(
+      'https://a.test/q?page=2&per_page=100&active=true',
+    );
+    expect(joinUrl('https://a.test', '/q', { only: undefined })).toBe('https://a.test/q');
+  });
+});
+
+describe('send', () => {
+  it('sends a JSON body with its type and length, and the default headers', async () => {
+    const response = await send({
+      method: 'POST',
+      url: `${origin}/tickets`,
+      headers: { Authorization: 'Basic abc' },
+      body: { ticket: { subject: 'Été' } },
+      timeoutMs: 5_000,
+    });
+    expect(response).toMatchObject({ status: 200, data: { ok: true } });
+    const [request] = received;
+    expect(request?.body).toBe('{"ticket":{"subject":"Été"}}');
+    expect(request?.headers).toMatchObject({
+      authorization: 'Basic abc',
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength('{"ticket":{"subject":"Été"}}')),
+      accept: 'application/json, text/plain, */*',
+      'accept-encoding': 'gzip, deflate, br',
+      'user-agent': 'crm-connect',
+    });
+  });
+
+  it('sends a string body as it is, with the caller’s own headers winning whatever their case', async () => {
+    await send({
+      method: 'POST',
+      url: `${origin}/token`,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: 'grant_type=client_credentials&scope=read',
+      timeoutMs: 5_000,
+    });
+    const [request] = received;
+    expect(request?.body).toBe('grant_type=client_credentials&scope=read');
+    expect(request?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(request?.headers.accept).toBe('application/json');
+  });
+
+  it('sends no body and no content type without one', async () => {
+    await get();
+    expect(received[0]?.headers['content-type']).toBeUndefined();
+    expect(received[0]?.body).toBe('');
+  });
+
+  it('returns a text answer as text, an empty one as an empty string, and drops a byte order mark', async () => {
+    answer = (_request, response) => {
+      response.writeHead(503, { 'content-type': 'text/html' });
+      response.end('<html>down</html>');
+    };
+    expect(await get()).toMatchObject({ status: 503, data: '<html>down</html>' });
+    answer = (_request, response) => {
+      response.writeHead(204);
+      response.end();
+    };
+    expect(await get()).toMatchObject({ status: 204, data: '' });
+    answer = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"id":1}')]));
+    };
+    expect(await get()).toMatchObject({ data: { id: 1 } });
+  });
+
+  it('reads gzip, deflate and brotli answers', async () => {
+    const text = JSON.stringify({ users: Array.from({ length: 50 }, (_, id) => ({ id })) });
+    for (const [encoding, compress] of [
+      ['gzip', gzipSync],
+      ['deflate', deflateSync],
+      ['br', brotliCompressSync],
+    ] as const) {
+      answer = (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding });
+        response.end(compress(Buffer.from(text)));
+      };
+      expect((await get()).data, encoding).toEqual(JSON.parse(text));
+    }
+  });
+
+  it('a body that does not decode as its encoding says is a typed failure', async () => {
+    answer = (_request, response) => {
+      response.writeHead(200, { 'content-encoding': 'gzip' });
+      response.end('not gzip at all');
+    };
+    await expect(get()).rejects.toMatchObject({ name: 'TransportFailure', code: 'ERR_BAD_ENCODING' });
+  });
+
+  it('returns a redirect as an answer, never following it', async () => {
+    answer = (_request, response) => {
+      response.writeHead(302, { location: `${origin}/elsewhere` });
+      response.end();
+    };
+    const response = await get();
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toBe(`${origin}/elsewhere`);
+    expect(received.map((request) => request.url)).toEqual(['/x']);
+  });
+
+  it('an answer cut short is a failure, not a truncated answer', async () => {
+    answer = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      response.write('{"partial":');
+      setTimeout(() => response.socket?.destroy(), 20);
+    };
+    const error = await get().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ code: 'ECONNRESET' });
+  });
+
+  it('an answer larger than the cap is refused before it fills the heap', async () => {
+    const megabyte = Buffer.alloc(1024 * 1024, 0x61);
+    answer = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      let sent = 0;
+      const more = () => {
+        while (sent <= maxAnswerBytes) {
+          sent += megabyte.length;
+          if (!response.write(megabyte)) {
+            response.once('drain', more);
+            return;
+          }
+        }
+        response.end();
+      };
+      response.on('error', () => {});
+      more();
+    };
+    await expect(get()).rejects.toMatchObject({ name: 'TransportFailure', code: 'ERR_ANSWER_TOO_LARGE' });
+  });
+
+  it('a deadline ends the whole exchange, an answer that never comes included', async () => {
+    answer = () => {
+      // Never answered: only the deadline ends it.
+    };
+    const error = await get('/x', 200).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TransportFailure);
+    expect(error).toMatchObject({ code: 'ETIMEDOUT', message: 'no answer within 200 ms' });
+  });
+
+  it('refuses a URL that is not http or https, sending nothing', async () => {
+    await expect(
+      send({ method: 'GET', url: 'file:///etc/passwd', headers: {}, body: undefined, timeoutMs: 1_000 }),
+    ).rejects.toMatchObject({ code: 'ERR_BAD_URL' });
+  });
+
+  it('a refused connection carries the socket’s own code', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(
+      send({
+        method: 'GET',
+        url: `http://127.0.0.1:${port}/`,
+        headers: {},
+        body: undefined,
+        timeoutMs: 5_000,
+      }),
+    ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
