@@ -59,6 +59,40 @@ export function createRequestTelemetry(pluginId: string, baseUrl: string): Reque
   const serverAddress = base.hostname;
   const serverPort = Number(base.port) || (base.protocol === 'https:' ? 443 : 80);
   const pluginAttributes: Attributes = { 'crm_connect.plugin': pluginId };
+  /**
+   * The metric attributes of an attempt's end, made once per operation, method and outcome: a
+   * client sends a handful of kinds of request, and building the objects on every request was
+   * a share of its telemetry's cost. Bounded as the metrics' own cardinality is.
+   */
+  const endAttributes = new Map<string, { duration: Attributes; count: Attributes }>();
+  function attributesOf(
+    start: AttemptStart,
+    status: number | undefined,
+    errorType: string | undefined,
+  ): { duration: Attributes; count: Attributes } {
+    const key = `${start.operation}\u0000${start.method}\u0000${status}\u0000${errorType}`;
+    let made = endAttributes.get(key);
+    if (made === undefined) {
+      const duration: Attributes = {
+        'crm_connect.plugin': pluginId,
+        'crm_connect.operation': start.operation,
+        'http.request.method': start.method,
+        'server.address': serverAddress,
+      };
+      if (status !== undefined) duration['http.response.status_code'] = status;
+      if (errorType !== undefined) duration['error.type'] = errorType;
+      made = {
+        duration,
+        count: {
+          'crm_connect.plugin': pluginId,
+          'crm_connect.operation': start.operation,
+          'crm_connect.status_class': statusClass(status),
+        },
+      };
+      endAttributes.set(key, made);
+    }
+    return made;
+  }
 
   return {
     startAttempt(start) {
@@ -90,20 +124,9 @@ export function createRequestTelemetry(pluginId: string, baseUrl: string): Reque
               : result.status >= 400
                 ? String(result.status)
                 : undefined;
-          const metricAttributes: Attributes = {
-            'crm_connect.plugin': pluginId,
-            'crm_connect.operation': start.operation,
-            'http.request.method': start.method,
-            'server.address': serverAddress,
-            ...(result.status === undefined ? {} : { 'http.response.status_code': result.status }),
-            ...(errorType === undefined ? {} : { 'error.type': errorType }),
-          };
-          measures.requestDuration.record((performance.now() - started) / 1000, metricAttributes);
-          measures.requests.add(1, {
-            ...pluginAttributes,
-            'crm_connect.operation': start.operation,
-            'crm_connect.status_class': statusClass(result.status),
-          });
+          const attributes = attributesOf(start, result.status, errorType);
+          measures.requestDuration.record((performance.now() - started) / 1000, attributes.duration);
+          measures.requests.add(1, attributes.count);
           if (span.isRecording()) {
             if (result.status !== undefined) span.setAttribute('http.response.status_code', result.status);
             if (errorType !== undefined) {
