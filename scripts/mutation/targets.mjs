@@ -18,6 +18,8 @@ const coreFiles = [
   'agent-directory.ts',
   'settings/save-rules.ts',
   'http/http-client.ts',
+  // Not one of the issue's files: the HTTP layer's transport since issue #15 replaced axios.
+  'http/node-transport.ts',
   'redaction.ts',
   'connector.ts',
 ];

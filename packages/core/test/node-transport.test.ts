@@ -125,6 +125,29 @@ describe('send', () => {
     expect(request?.headers.accept).toBe('application/json');
   });
 
+  it('sends a URLSearchParams as a form, and bytes as they are', async () => {
+    await send({
+      method: 'POST',
+      url: `${origin}/token`,
+      headers: {},
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read write' }),
+      timeoutMs: 5_000,
+    });
+    await send({
+      method: 'PUT',
+      url: `${origin}/file`,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: Buffer.from('raw ✓'),
+      timeoutMs: 5_000,
+    });
+    expect(
+      received.map(({ body, headers }) => [body, headers['content-type'], headers['content-length']]),
+    ).toEqual([
+      ['grant_type=client_credentials&scope=read+write', 'application/x-www-form-urlencoded', '46'],
+      ['raw ✓', 'application/octet-stream', String(Buffer.byteLength('raw ✓'))],
+    ]);
+  });
+
   it('sends no body and no content type without one', async () => {
     await get();
     expect(received[0]?.headers['content-type']).toBeUndefined();
@@ -211,6 +234,16 @@ describe('send', () => {
       };
       response.on('error', () => {});
       more();
+    };
+    await expect(get()).rejects.toMatchObject({ name: 'TransportFailure', code: 'ERR_ANSWER_TOO_LARGE' });
+  });
+
+  it('a compressed answer that inflates past the cap is refused, however small it came', async () => {
+    const bomb = gzipSync(Buffer.alloc(maxAnswerBytes + 1));
+    expect(bomb.length).toBeLessThan(maxAnswerBytes / 100);
+    answer = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      response.end(bomb);
     };
     await expect(get()).rejects.toMatchObject({ name: 'TransportFailure', code: 'ERR_ANSWER_TOO_LARGE' });
   });

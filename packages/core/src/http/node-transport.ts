@@ -37,11 +37,13 @@ const defaultHeaders: Readonly<Record<string, string>> = {
   'user-agent': 'crm-connect',
 };
 
+/** Decoders held to the same cap once decoded: a few kB of gzip can inflate to gigabytes. */
+const decodeOptions = { maxOutputLength: maxAnswerBytes };
 const decoders: Readonly<Record<string, (body: Buffer) => Promise<Buffer>>> = {
-  gzip: promisify(gunzip),
-  'x-gzip': promisify(gunzip),
-  deflate: promisify(inflate),
-  br: promisify(brotliDecompress),
+  gzip: (body) => promisify(gunzip)(body, decodeOptions),
+  'x-gzip': (body) => promisify(gunzip)(body, decodeOptions),
+  deflate: (body) => promisify(inflate)(body, decodeOptions),
+  br: (body) => promisify(brotliDecompress)(body, decodeOptions),
 };
 
 export interface TransportRequest {
@@ -49,7 +51,7 @@ export interface TransportRequest {
   /** The absolute URL, query included (see `joinUrl`). */
   url: string;
   headers: Readonly<Record<string, string>>;
-  /** A string is sent as it is; anything else (but `undefined`) as JSON. */
+  /** A string or bytes as they are, a `URLSearchParams` as a form, anything else (but `undefined`) as JSON. */
   body: unknown;
   /** The deadline of the whole exchange (connect, headers, body), in ms. */
   timeoutMs: number;
@@ -112,11 +114,9 @@ export function send(request: TransportRequest): Promise<TransportResponse> {
   for (const [name, value] of Object.entries(defaultHeaders)) {
     if (!named.has(name)) headers[name] = value;
   }
-  let payload: string | undefined;
-  if (request.body !== undefined) {
-    payload = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-    if (typeof request.body !== 'string' && !named.has('content-type'))
-      headers['content-type'] = 'application/json';
+  const { payload, contentType } = payloadOf(request.body);
+  if (payload !== undefined) {
+    if (contentType !== undefined && !named.has('content-type')) headers['content-type'] = contentType;
     headers['content-length'] = String(Buffer.byteLength(payload));
   }
   const open = target.protocol === 'https:' ? https.request : http.request;
@@ -162,20 +162,39 @@ export function send(request: TransportRequest): Promise<TransportResponse> {
             resolve({ status: answer.statusCode ?? 0, headers: answer.headers, data: parseAnswer(decoded) }),
           );
         if (decode === undefined) finish(body);
-        else
-          decode(body).then(finish, (error: unknown) =>
-            fail(
-              new TransportFailure(
-                `an undecodable ${encoding} answer (${String(error)})`,
-                'ERR_BAD_ENCODING',
-              ),
-            ),
-          );
+        else decode(body).then(finish, (error: unknown) => fail(decodeFailure(encoding, error)));
       });
     });
     outgoing.on('error', fail);
     outgoing.end(payload);
   });
+}
+
+/**
+ * The bytes of a body and the type they go with: a string or bytes as they are (their caller sets
+ * the type), a `URLSearchParams` as a form, anything else as JSON. A form is not JSON-encoded to
+ * `{}`, which is all `JSON.stringify` makes of it.
+ */
+function payloadOf(body: unknown): {
+  payload: string | Uint8Array | undefined;
+  contentType: string | undefined;
+} {
+  if (body === undefined) return { payload: undefined, contentType: undefined };
+  if (typeof body === 'string' || body instanceof Uint8Array)
+    return { payload: body, contentType: undefined };
+  if (body instanceof URLSearchParams)
+    return { payload: body.toString(), contentType: 'application/x-www-form-urlencoded' };
+  return { payload: JSON.stringify(body), contentType: 'application/json' };
+}
+
+function decodeFailure(encoding: string | undefined, error: unknown): TransportFailure {
+  // zlib's own code when the decoded answer would pass `maxOutputLength`.
+  if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'ERR_BUFFER_TOO_LARGE')
+    return new TransportFailure(
+      `the ${encoding} answer passed ${maxAnswerBytes} bytes decoded`,
+      'ERR_ANSWER_TOO_LARGE',
+    );
+  return new TransportFailure(`an undecodable ${encoding} answer (${String(error)})`, 'ERR_BAD_ENCODING');
 }
 
 /** JSON when it parses, else the text: a CRM's HTML error page or plain-text token stays readable. */
