@@ -195,6 +195,31 @@ describe('send', () => {
     await expect(get()).rejects.toMatchObject({ name: 'TransportFailure', code: 'ERR_BAD_ENCODING' });
   });
 
+  it('an encoding it does not know (whatever its name) leaves the body as it came', async () => {
+    for (const encoding of ['identity', 'constructor', '__proto__', 'toString']) {
+      answer = (_request, response) => {
+        response.writeHead(200, { 'content-encoding': encoding });
+        response.end('{"plain":true}');
+      };
+      expect((await get()).data, encoding).toEqual({ plain: true });
+    }
+  });
+
+  it('a header Node refuses to send is an error at once, with no deadline left running', async () => {
+    const timersBefore = process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    await expect(
+      send({
+        method: 'GET',
+        url: `${origin}/x`,
+        headers: { 'X-Injected': 'a\r\nHost: elsewhere.test' },
+        body: undefined,
+        timeoutMs: 60_000,
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_CHAR' });
+    expect(process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length).toBe(timersBefore);
+    expect(received).toEqual([]);
+  });
+
   it('returns a redirect as an answer, never following it', async () => {
     answer = (_request, response) => {
       response.writeHead(302, { location: `${origin}/elsewhere` });
@@ -257,10 +282,12 @@ describe('send', () => {
     expect(error).toMatchObject({ code: 'ETIMEDOUT', message: 'no answer within 200 ms' });
   });
 
-  it('refuses a URL that is not http or https, sending nothing', async () => {
-    await expect(
-      send({ method: 'GET', url: 'file:///etc/passwd', headers: {}, body: undefined, timeoutMs: 1_000 }),
-    ).rejects.toMatchObject({ code: 'ERR_BAD_URL' });
+  it('refuses a URL that is not http or https, or not a URL, sending nothing', async () => {
+    for (const url of ['file:///etc/passwd', 'not a url'])
+      await expect(
+        send({ method: 'GET', url, headers: {}, body: undefined, timeoutMs: 1_000 }),
+        url,
+      ).rejects.toMatchObject({ name: 'TransportFailure', code: 'ERR_BAD_URL' });
   });
 
   it('a refused connection carries the socket’s own code', async () => {

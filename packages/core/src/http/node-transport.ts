@@ -1,5 +1,5 @@
 import type * as Http from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type * as Https from 'node:https';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
@@ -39,12 +39,13 @@ const defaultHeaders: Readonly<Record<string, string>> = {
 
 /** Decoders held to the same cap once decoded: a few kB of gzip can inflate to gigabytes. */
 const decodeOptions = { maxOutputLength: maxAnswerBytes };
-const decoders: Readonly<Record<string, (body: Buffer) => Promise<Buffer>>> = {
-  gzip: (body) => promisify(gunzip)(body, decodeOptions),
-  'x-gzip': (body) => promisify(gunzip)(body, decodeOptions),
-  deflate: (body) => promisify(inflate)(body, decodeOptions),
-  br: (body) => promisify(brotliDecompress)(body, decodeOptions),
-};
+// A Map, not an object: the header's value must not reach `constructor` or `__proto__`.
+const decoders: ReadonlyMap<string, (body: Buffer) => Promise<Buffer>> = new Map([
+  ['gzip', (body: Buffer) => promisify(gunzip)(body, decodeOptions)],
+  ['x-gzip', (body: Buffer) => promisify(gunzip)(body, decodeOptions)],
+  ['deflate', (body: Buffer) => promisify(inflate)(body, decodeOptions)],
+  ['br', (body: Buffer) => promisify(brotliDecompress)(body, decodeOptions)],
+]);
 
 export interface TransportRequest {
   method: string;
@@ -101,10 +102,12 @@ export function joinUrl(
 }
 
 export function send(request: TransportRequest): Promise<TransportResponse> {
-  const target = new URL(request.url);
+  const target = URL.canParse(request.url) ? new URL(request.url) : undefined;
+  if (target?.protocol !== 'https:' && target?.protocol !== 'http:')
+    return Promise.reject(
+      new TransportFailure(`not an http or https URL (${target?.protocol ?? 'unreadable'})`, 'ERR_BAD_URL'),
+    );
   const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
-  if (target.protocol !== 'https:' && target.protocol !== 'http:')
-    return Promise.reject(new TransportFailure(`unsupported protocol ${target.protocol}`, 'ERR_BAD_URL'));
   const headers: Record<string, string> = {};
   const named = new Set<string>();
   for (const [name, value] of Object.entries(request.headers)) {
@@ -140,31 +143,44 @@ export function send(request: TransportRequest): Promise<TransportResponse> {
     );
     deadline.unref();
 
-    const outgoing = open(target, { method: request.method, headers, agent }, (answer: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let received = 0;
-      answer.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (received > maxAnswerBytes)
-          fail(new TransportFailure(`the answer passed ${maxAnswerBytes} bytes`, 'ERR_ANSWER_TOO_LARGE'));
-        else chunks.push(chunk);
+    let outgoing: ClientRequest;
+    try {
+      outgoing = open(target, { method: request.method, headers, agent }, (answer: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let received = 0;
+        answer.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > maxAnswerBytes)
+            fail(new TransportFailure(`the answer passed ${maxAnswerBytes} bytes`, 'ERR_ANSWER_TOO_LARGE'));
+          else chunks.push(chunk);
+        });
+        answer.on('error', fail);
+        answer.on('close', () => {
+          if (!answer.complete) fail(new TransportFailure('the connection closed mid-answer', 'ECONNRESET'));
+        });
+        answer.on('end', () => {
+          const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+          const encoding = answer.headers['content-encoding']?.trim().toLowerCase();
+          const decode = encoding === undefined || body.length === 0 ? undefined : decoders.get(encoding);
+          const finish = (decoded: Buffer) =>
+            settle(() =>
+              resolve({
+                status: answer.statusCode ?? 0,
+                headers: answer.headers,
+                data: parseAnswer(decoded),
+              }),
+            );
+          if (decode === undefined) finish(body);
+          else decode(body).then(finish, (error: unknown) => fail(decodeFailure(encoding, error)));
+        });
       });
-      answer.on('error', fail);
-      answer.on('close', () => {
-        if (!answer.complete) fail(new TransportFailure('the connection closed mid-answer', 'ECONNRESET'));
-      });
-      answer.on('end', () => {
-        const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-        const encoding = answer.headers['content-encoding']?.trim().toLowerCase();
-        const decode = encoding === undefined || body.length === 0 ? undefined : decoders[encoding];
-        const finish = (decoded: Buffer) =>
-          settle(() =>
-            resolve({ status: answer.statusCode ?? 0, headers: answer.headers, data: parseAnswer(decoded) }),
-          );
-        if (decode === undefined) finish(body);
-        else decode(body).then(finish, (error: unknown) => fail(decodeFailure(encoding, error)));
-      });
-    });
+    } catch (error) {
+      // Refused before anything was sent (a header value with a line break, a method Node rejects).
+      settled = true;
+      clearTimeout(deadline);
+      reject(error);
+      return;
+    }
     outgoing.on('error', fail);
     outgoing.end(payload);
   });
