@@ -1,13 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import nock from 'nock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { joinUrl, maxAnswerBytes, send, TransportFailure } from '../src/http/node-transport.js';
+import {
+  joinUrl,
+  maxAnswerBytes,
+  releaseIdleSockets,
+  send,
+  TransportFailure,
+} from '../src/http/node-transport.js';
 
 /**
  * The HTTP layer's transport against a real loopback server: what it sends (headers, bodies,
- * URLs) and how it reads what comes back (JSON or text, compressed, cut short, too large).
+ * URLs) and how it reads what comes back (JSON or text, compressed, cut short, too large). No
+ * nock here: its interception replaces the sockets whose pooling is tested below.
  */
 
 interface Received {
@@ -23,7 +29,6 @@ let received: Received[] = [];
 let answer: (request: IncomingMessage, response: ServerResponse) => void;
 
 beforeAll(async () => {
-  nock.enableNetConnect('127.0.0.1');
   server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -44,7 +49,6 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
-  nock.disableNetConnect();
 });
 
 beforeEach(() => {
@@ -304,5 +308,50 @@ describe('send', () => {
         timeoutMs: 5_000,
       }),
     ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('releaseIdleSockets', () => {
+  const connections = () =>
+    new Promise<number>((resolve, reject) =>
+      server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+    );
+  async function connectionsDownTo(target: number): Promise<number> {
+    for (let wait = 0; wait < 50 && (await connections()) > target; wait += 1)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    return connections();
+  }
+
+  it('ends the idle keep-alive sockets to the hosts a client sent to, and only those', async () => {
+    server.closeAllConnections();
+    const hosts = new Set<string>();
+    await send({ method: 'GET', url: `${origin}/x`, headers: {}, body: undefined, timeoutMs: 5_000 }, hosts);
+    expect(hosts).toEqual(new Set([`127.0.0.1:${new URL(origin).port}:`]));
+    expect(await connections()).toBe(1);
+    releaseIdleSockets(['127.0.0.2:1:', `127.0.0.1:${new URL(origin).port}0:`]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await connections(), 'another host’s release leaves this one').toBe(1);
+    releaseIdleSockets(hosts);
+    expect(await connectionsDownTo(0)).toBe(0);
+  });
+
+  it('leaves a socket that carries a request: the exchange completes', async () => {
+    server.closeAllConnections();
+    let release: () => void = () => {};
+    answer = (_request, response) => {
+      release = () => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{"late":true}');
+      };
+    };
+    const hosts = new Set<string>();
+    const pending = send(
+      { method: 'GET', url: `${origin}/x`, headers: {}, body: undefined, timeoutMs: 5_000 },
+      hosts,
+    );
+    while (received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    releaseIdleSockets(hosts);
+    release();
+    await expect(pending).resolves.toMatchObject({ status: 200, data: { late: true } });
   });
 });

@@ -95,6 +95,7 @@ export function createDynamicsApi(settings: DynamicsSettings, context: PluginCon
       refuseWhenClosed();
       return client.request({ ...options, auth: options.auth ?? authForRequest() });
     },
+    close: () => client.close(),
   };
   return {
     settings,
@@ -111,6 +112,7 @@ export function createDynamicsApi(settings: DynamicsSettings, context: PluginCon
     close() {
       closed = true;
       lease.release();
+      client.close();
     },
   };
 }

@@ -19,6 +19,8 @@ import { parseRetryAfter } from '@crm-connect/core';
  *   cut off at the deadline and the connection closed;
  * - **redirects are never followed**: `fetch` follows a 307 by posting the same form, client
  *   secret included, to wherever it points;
+ * - **no connection is kept open** after a token request (`Connection: close`): the next one is
+ *   an hour away, so a kept socket would only outlive a closed connector;
  * - **the last answer's status and Retry-After are kept** for the acquisition, since msal's errors
  *   keep neither (and a body that is not JSON, an outage page, becomes a parsing error).
  */
@@ -57,7 +59,9 @@ export function createTokenNetworkClient(): INetworkModule {
     try {
       const response = await fetch(url, {
         method,
-        headers: options?.headers,
+        // One token request per token lifetime (an hour): a connection kept open for the next one
+        // would only outlive the connector that made it (and the server's idle timeout).
+        headers: { ...options?.headers, connection: 'close' },
         ...(method === 'POST' ? { body: options?.body ?? '' } : {}),
         redirect: 'manual',
         signal,

@@ -148,6 +148,8 @@ export function createKustomerClient(settings: KustomerCredentials, context: Plu
     },
     close() {
       closed = true;
+      // Every client of this connection talks to the one API host: ending its idle sockets once is enough.
+      bootstrap.close();
     },
   };
 }

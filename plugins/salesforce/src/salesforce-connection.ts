@@ -170,6 +170,8 @@ export function createSalesforceConnection(
       closed = true;
       // The admin's session and every agent's: their access tokens are not kept once closed.
       api?.sessions.close();
+      // Its idle keep-alive sockets to the org's instance (the login host's too when it is the same).
+      api?.http.close();
       agents.clear();
     },
     async connectionUser() {

@@ -124,6 +124,7 @@ export function createZendeskAccount(
       }
       return client.request(request);
     },
+    close: () => client.close(),
   };
   return {
     origin,
@@ -133,6 +134,7 @@ export function createZendeskAccount(
     close() {
       closed = true;
       oauth?.close();
+      client.close();
     },
   };
 }

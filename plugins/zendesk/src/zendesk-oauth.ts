@@ -153,6 +153,7 @@ export function createOAuthTokenSource(options: OAuthTokenSourceOptions): OAuthT
     close() {
       closed = true;
       cached = undefined;
+      options.http.close();
     },
   };
 }

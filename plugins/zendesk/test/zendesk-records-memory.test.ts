@@ -26,6 +26,7 @@ function stubAccount(paths: string[]): ZendeskAccount {
     credentials: { admin: () => auth, performer: () => auth },
     api: {
       baseUrl: 'https://acme.zendesk.com',
+      close: () => undefined,
       async request<TData>(options: RequestOptions) {
         paths.push(`${options.method} ${options.path}`);
         return {

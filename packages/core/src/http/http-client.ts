@@ -5,7 +5,7 @@ import { type Logger, silentLogger } from '../logging.js';
 import type { Redactor } from '../redaction.js';
 import { createRequestTelemetry } from '../telemetry/request-telemetry.js';
 import { defaultErrorFor, type ErrorResponse } from './error-mapping.js';
-import { joinUrl, send, type TransportResponse } from './node-transport.js';
+import { joinUrl, releaseIdleSockets, send, type TransportResponse } from './node-transport.js';
 import type { RateBudget } from './rate-budget.js';
 import { parseRetryAfter } from './retry-after.js';
 
@@ -115,6 +115,12 @@ export interface HttpResponse<TData = unknown> {
 export interface HttpClient {
   readonly baseUrl: string;
   request<TData = unknown>(options: RequestOptions): Promise<HttpResponse<TData>>;
+  /**
+   * Ends the idle keep-alive sockets to every host this client sent to: a plugin's connection
+   * calls it when it closes, so a tenant that leaves leaves no connection open. A request made
+   * afterwards still works (it opens a socket again); refusing it is the connection's business.
+   */
+  close(): void;
 }
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
@@ -128,6 +134,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const baseOrigin = new URL(options.baseUrl).origin;
   const telemetry = createRequestTelemetry(options.pluginId, options.baseUrl);
+  /** The hosts this client sent to, whose idle sockets `close` ends. */
+  const hostsSentTo = new Set<string>();
 
   // One retry policy per client, not per request: what a retry logs is read from the error
   // (every error this layer throws carries its request id; the operation is in its message).
@@ -213,13 +221,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       });
       try {
         // Redirects are answers, never followed: credentials must not travel to a host the plugin did not name.
-        const response = await send({
-          method: request.method,
-          url: joinUrl(options.baseUrl, request.path, request.query),
-          headers,
-          body: request.body,
-          timeoutMs,
-        });
+        const response = await send(
+          {
+            method: request.method,
+            url: joinUrl(options.baseUrl, request.path, request.query),
+            headers,
+            body: request.body,
+            timeoutMs,
+          },
+          hostsSentTo,
+        );
         if (logger.enabled?.('debug') !== false)
           logger.log('debug', 'crm request', {
             requestId,
@@ -366,7 +377,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     );
   }
 
-  return { baseUrl: options.baseUrl, request };
+  return {
+    baseUrl: options.baseUrl,
+    request,
+    close() {
+      releaseIdleSockets(hostsSentTo);
+      hostsSentTo.clear();
+    },
+  };
 }
 
 /** The socket's or the transport's error code (ECONNREFUSED, ETIMEDOUT, …), when there is one. */

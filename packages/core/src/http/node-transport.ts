@@ -101,13 +101,18 @@ export function joinUrl(
   return `${bare}${bare.includes('?') ? '&' : '?'}${text}`;
 }
 
-export function send(request: TransportRequest): Promise<TransportResponse> {
+/**
+ * Sends one exchange. `hosts`, when given, collects the host each request went to (as the
+ * keep-alive agents name their socket pools), so that `releaseIdleSockets` can end them later.
+ */
+export function send(request: TransportRequest, hosts?: Set<string>): Promise<TransportResponse> {
   const target = URL.canParse(request.url) ? new URL(request.url) : undefined;
   if (target?.protocol !== 'https:' && target?.protocol !== 'http:')
     return Promise.reject(
       new TransportFailure(`not an http or https URL (${target?.protocol ?? 'unreadable'})`, 'ERR_BAD_URL'),
     );
   const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
+  hosts?.add(poolPrefix(target));
   const headers: Record<string, string> = {};
   const named = new Set<string>();
   for (const [name, value] of Object.entries(request.headers)) {
@@ -184,6 +189,31 @@ export function send(request: TransportRequest): Promise<TransportResponse> {
     outgoing.on('error', fail);
     outgoing.end(payload);
   });
+}
+
+/**
+ * The start of the agents' name for a host's socket pool: `host:port:` (an https pool's name goes
+ * on with its TLS options), the host without an IPv6 address's brackets, as Node names it.
+ */
+function poolPrefix(target: URL): string {
+  const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
+  return `${host}:${target.port || (target.protocol === 'https:' ? '443' : '80')}:`;
+}
+
+/**
+ * Ends the idle keep-alive sockets to these hosts (`send`'s `hosts`), so a closed client leaves
+ * no connection open behind it. Sockets carrying a request are left alone; another client's next
+ * request to the same host opens a new socket.
+ */
+export function releaseIdleSockets(hosts: Iterable<string>): void {
+  const prefixes = [...hosts];
+  if (prefixes.length === 0) return;
+  for (const agent of Object.values(agents)) {
+    for (const [name, sockets] of Object.entries(agent.freeSockets)) {
+      if (!prefixes.some((prefix) => name.startsWith(prefix))) continue;
+      for (const socket of sockets ?? []) socket.destroy();
+    }
+  }
 }
 
 /**
