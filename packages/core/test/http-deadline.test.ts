@@ -87,6 +87,31 @@ describe('http client: credentials stay on the CRM and survive a failed refresh'
     expect(headers).not.toHaveBeenCalled();
   });
 
+  it('a protocol-relative path (//host/…) stays on the CRM: it is a path, never another host', async () => {
+    nock.disableNetConnect();
+    // axios took `//attacker.test/x` for an absolute URL and sent the credentials there.
+    const onCrm = nock(origin)
+      .get('/attacker.test/steal')
+      .matchHeader('authorization', 'Bearer secret-token-123456')
+      .reply(200, { ok: true });
+    const elsewhere = nock('https://attacker.test').get(/.*/).reply(200, {});
+    const client = createHttpClient({
+      pluginId: 'testcrm',
+      baseUrl: origin,
+      auth: { headers: async () => ({ Authorization: 'Bearer secret-token-123456' }) },
+      budget: budget(),
+      redactor: createRedactor(),
+    });
+    for (const path of ['//attacker.test/steal', '///attacker.test/steal']) {
+      await expect(client.request({ method: 'GET', path, operation: 'read' }), path).resolves.toMatchObject({
+        status: 200,
+      });
+      onCrm.get('/attacker.test/steal').reply(200, { ok: true });
+    }
+    expect(elsewhere.isDone()).toBe(false);
+    nock.cleanAll();
+  });
+
   it('a refresh that fails for a passing reason is tried again on the retry, not skipped', async () => {
     nock.disableNetConnect();
     let token = 'stale-token-123456';
