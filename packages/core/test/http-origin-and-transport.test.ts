@@ -1,5 +1,6 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AuthenticationError } from '../src/errors.js';
 import { createHttpClient } from '../src/http/http-client.js';
 import { createRateBudgetRegistry } from '../src/http/rate-budget.js';
 import { createRedactor } from '../src/redaction.js';
@@ -182,5 +183,46 @@ describe('a failure before any answer', () => {
       .request({ method: 'GET', path: 'x', operation: 'read x' })
       .catch((e: unknown) => e);
     expect((error as Error).message).toContain('timed out after 30000 ms');
+  });
+});
+
+describe('what holds the account, and what passes through', () => {
+  function withBudget(auth?: () => Promise<Record<string, string>>) {
+    const budget = createRateBudgetRegistry().forAccount('held', { requestsPerInterval: 1_000 });
+    const holdFor = vi.spyOn(budget, 'holdFor');
+    const client = createHttpClient({
+      pluginId: 'testcrm',
+      baseUrl: origin,
+      auth: { headers: auth ?? (async () => ({})) },
+      budget,
+      redactor: createRedactor(),
+      retry: { maxRetries: 0 },
+    });
+    return { client, holdFor };
+  }
+
+  it('a 503 with Retry-After fails this request only; a 429 with one holds the whole account', async () => {
+    const { client, holdFor } = withBudget();
+    nock(origin).get('/busy').reply(503, 'down', { 'Retry-After': '7' });
+    await expect(client.request({ method: 'GET', path: '/busy', operation: 'read' })).rejects.toMatchObject({
+      status: 503,
+      retryAfterMs: 7_000,
+    });
+    expect(holdFor).not.toHaveBeenCalled();
+    nock(origin).get('/limited').reply(429, {}, { 'Retry-After': '3' });
+    await expect(
+      client.request({ method: 'GET', path: '/limited', operation: 'read' }),
+    ).rejects.toMatchObject({
+      code: 'rate_limited',
+    });
+    expect(holdFor).toHaveBeenCalledWith(3_000);
+  });
+
+  it('a typed error from the credentials is the caller’s, not a transport failure', async () => {
+    const refused = new AuthenticationError('testcrm: the token was revoked', { pluginId: 'testcrm' });
+    const { client } = withBudget(async () => {
+      throw refused;
+    });
+    await expect(client.request({ method: 'GET', path: '/x', operation: 'read' })).rejects.toBe(refused);
   });
 });

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpClient } from '../src/http/http-client.js';
 import {
   joinUrl,
   maxAnswerBytes,
@@ -9,6 +10,8 @@ import {
   send,
   TransportFailure,
 } from '../src/http/node-transport.js';
+import { createRateBudgetRegistry } from '../src/http/rate-budget.js';
+import { createRedactor } from '../src/redaction.js';
 
 /**
  * The HTTP layer's transport against a real loopback server: what it sends (headers, bodies,
@@ -70,6 +73,11 @@ describe('joinUrl', () => {
     expect(joinUrl('https://org.crm.dynamics.com/api/data/v9.2/', 'incidents', undefined)).toBe(
       'https://org.crm.dynamics.com/api/data/v9.2/incidents',
     );
+  });
+
+  it('any number of slashes between the two make one, and a path’s fragment is not sent with the query', () => {
+    expect(joinUrl('https://a.test/api//', '//incidents', undefined)).toBe('https://a.test/api/incidents');
+    expect(joinUrl('https://a.test', '/x#part', { a: 1 })).toBe('https://a.test/x?a=1');
   });
 
   it('takes an absolute URL as it is', () => {
@@ -152,6 +160,22 @@ describe('send', () => {
     ]);
   });
 
+  it('a caller’s content type wins over JSON’s; a string body gets none of its own', async () => {
+    await send({
+      method: 'POST',
+      url: `${origin}/v1/customers`,
+      headers: { 'content-type': 'application/vnd.api+json' },
+      body: { data: { type: 'customer' } },
+      timeoutMs: 5_000,
+    });
+    await send({ method: 'POST', url: `${origin}/raw`, headers: {}, body: 'plain text', timeoutMs: 5_000 });
+    expect(received.map((request) => request.headers['content-type'])).toEqual([
+      'application/vnd.api+json',
+      undefined,
+    ]);
+    expect(received[0]?.body).toBe('{"data":{"type":"customer"}}');
+  });
+
   it('sends no body and no content type without one', async () => {
     await get();
     expect(received[0]?.headers['content-type']).toBeUndefined();
@@ -191,12 +215,29 @@ describe('send', () => {
     }
   });
 
+  it('an empty answer is empty whatever encoding it names; x-gzip is gzip', async () => {
+    answer = (_request, response) => {
+      response.writeHead(204, { 'content-encoding': 'gzip' });
+      response.end();
+    };
+    expect(await get()).toMatchObject({ status: 204, data: '' });
+    answer = (_request, response) => {
+      response.writeHead(200, { 'content-encoding': 'x-gzip' });
+      response.end(gzipSync(Buffer.from('{"old":"name"}')));
+    };
+    expect((await get()).data).toEqual({ old: 'name' });
+  });
+
   it('a body that does not decode as its encoding says is a typed failure', async () => {
     answer = (_request, response) => {
       response.writeHead(200, { 'content-encoding': 'gzip' });
       response.end('not gzip at all');
     };
-    await expect(get()).rejects.toMatchObject({ name: 'TransportFailure', code: 'ERR_BAD_ENCODING' });
+    await expect(get()).rejects.toMatchObject({
+      name: 'TransportFailure',
+      code: 'ERR_BAD_ENCODING',
+      message: expect.stringMatching(/^an undecodable gzip answer \(Error: .+\)$/),
+    });
   });
 
   it('an encoding it does not know (whatever its name) leaves the body as it came', async () => {
@@ -264,7 +305,11 @@ describe('send', () => {
       response.on('error', () => {});
       more();
     };
-    await expect(get()).rejects.toMatchObject({ name: 'TransportFailure', code: 'ERR_ANSWER_TOO_LARGE' });
+    await expect(get()).rejects.toMatchObject({
+      name: 'TransportFailure',
+      code: 'ERR_ANSWER_TOO_LARGE',
+      message: `the answer passed ${maxAnswerBytes} bytes`,
+    });
   });
 
   it('a compressed answer that inflates past the cap is refused, however small it came', async () => {
@@ -274,7 +319,11 @@ describe('send', () => {
       response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
       response.end(bomb);
     };
-    await expect(get()).rejects.toMatchObject({ name: 'TransportFailure', code: 'ERR_ANSWER_TOO_LARGE' });
+    await expect(get()).rejects.toMatchObject({
+      name: 'TransportFailure',
+      code: 'ERR_ANSWER_TOO_LARGE',
+      message: `the gzip answer passed ${maxAnswerBytes} bytes decoded`,
+    });
   });
 
   it('a deadline ends the whole exchange, an answer that never comes included', async () => {
@@ -287,11 +336,14 @@ describe('send', () => {
   });
 
   it('refuses a URL that is not http or https, or not a URL, sending nothing', async () => {
-    for (const url of ['file:///etc/passwd', 'not a url'])
+    for (const [url, message] of [
+      ['file:///etc/passwd', 'not an http or https URL (file:)'],
+      ['not a url', 'not an http or https URL (unreadable)'],
+    ] as const)
       await expect(
         send({ method: 'GET', url, headers: {}, body: undefined, timeoutMs: 1_000 }),
         url,
-      ).rejects.toMatchObject({ name: 'TransportFailure', code: 'ERR_BAD_URL' });
+      ).rejects.toMatchObject({ name: 'TransportFailure', code: 'ERR_BAD_URL', message });
   });
 
   it('a refused connection carries the socket’s own code', async () => {
@@ -331,7 +383,37 @@ describe('releaseIdleSockets', () => {
     releaseIdleSockets(['127.0.0.2:1:', `127.0.0.1:${new URL(origin).port}0:`]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await connections(), 'another host’s release leaves this one').toBe(1);
-    releaseIdleSockets(hosts);
+    // Among other hosts, as a client that sent to several releases them.
+    releaseIdleSockets(['127.0.0.2:1:', ...hosts]);
+    expect(await connectionsDownTo(0)).toBe(0);
+  });
+
+  it('names each host as the agents name its pool: default ports filled in, IPv6 without brackets', async () => {
+    const hosts = new Set<string>();
+    for (const url of [
+      'http://127.0.0.1/',
+      'https://127.0.0.1/',
+      'http://[::1]:9/',
+      'https://localhost:8443/',
+    ])
+      await send({ method: 'GET', url, headers: {}, body: undefined, timeoutMs: 2_000 }, hosts).catch(
+        () => undefined,
+      );
+    expect([...hosts]).toEqual(['127.0.0.1:80:', '127.0.0.1:443:', '::1:9:', 'localhost:8443:']);
+  });
+
+  it('an HTTP client’s close() ends the sockets it used', async () => {
+    server.closeAllConnections();
+    const client = createHttpClient({
+      pluginId: 'testcrm',
+      baseUrl: origin,
+      auth: { headers: async () => ({}) },
+      budget: createRateBudgetRegistry().forAccount('close', { requestsPerInterval: 100 }),
+      redactor: createRedactor(),
+    });
+    await client.request({ method: 'GET', path: '/x', operation: 'read' });
+    expect(await connections()).toBe(1);
+    client.close();
     expect(await connectionsDownTo(0)).toBe(0);
   });
 
