@@ -32,7 +32,7 @@ const options: BenchResults['options'] = {
   rate: { requestsPerMinute: 200, timeScale: 30, windows: 3, concurrency: 32 },
   memory: { checkpoints: [1_000, 10_000], concurrency: 16 },
   // Issue #15. Fixed counts, so a busy machine makes the run longer, never the samples fewer.
-  clientCpu: { warmupRounds: 10, rounds: 60, writesPerRound: 10 },
+  clientCpu: { warmupRounds: 10, rounds: 120, writesPerRound: 10 },
   throughput: { callers: [1, 8, 64], writesPerRound: 128, warmupRounds: 1, rounds: 5 },
   // Many short rounds: the two connectors differ by a few µs, so one GC pause in a round must not decide the median.
   agents: { agents: 2_000, meetingCallers: 8, warmupRounds: 10, rounds: 120, writesPerRound: 10 },

@@ -106,7 +106,7 @@ export function joinUrl(
  * keep-alive agents name their socket pools), so that `releaseIdleSockets` can end them later.
  */
 export function send(request: TransportRequest, hosts?: Set<string>): Promise<TransportResponse> {
-  const target = URL.canParse(request.url) ? new URL(request.url) : undefined;
+  const target = parseUrl(request.url);
   if (target?.protocol !== 'https:' && target?.protocol !== 'http:')
     return Promise.reject(
       new TransportFailure(`not an http or https URL (${target?.protocol ?? 'unreadable'})`, 'ERR_BAD_URL'),
@@ -189,6 +189,15 @@ export function send(request: TransportRequest, hosts?: Set<string>): Promise<Tr
     outgoing.on('error', fail);
     outgoing.end(payload);
   });
+}
+
+/** The URL, parsed once (`URL.canParse` and then `new URL` parsed it twice), or `undefined`. */
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
