@@ -176,6 +176,46 @@ describe('send', () => {
     expect(received[0]?.body).toBe('{"data":{"type":"customer"}}');
   });
 
+  it('a body JSON cannot hold is refused before anything is sent', async () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    for (const body of [circular, { big: 1n }, () => 'a function'])
+      await expect(
+        send({ method: 'POST', url: `${origin}/x`, headers: {}, body, timeoutMs: 5_000 }),
+      ).rejects.toMatchObject({ code: 'ERR_INVALID_REQUEST' });
+    expect(received).toEqual([]);
+  });
+
+  it('an answer sent one byte per chunk costs its size, not a Buffer per byte', async () => {
+    const text = JSON.stringify({ data: 'x'.repeat(200_000) });
+    answer = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      let at = 0;
+      const more = () => {
+        while (at < text.length) {
+          const ok = response.write(text[at] ?? '');
+          at += 1;
+          if (!ok) {
+            response.once('drain', more);
+            return;
+          }
+        }
+        response.end();
+      };
+      more();
+    };
+    const heapBefore = process.memoryUsage().heapUsed;
+    const pending = get('/x', 30_000);
+    let peak = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().heapUsed - heapBefore);
+    }, 5);
+    const response = await pending.finally(() => clearInterval(sampler));
+    expect((response.data as { data: string }).data.length).toBe(200_000);
+    // A Buffer per byte would be about 40 MB here; the answer itself is 0.2 MB.
+    expect(peak).toBeLessThan(20_000_000);
+  });
+
   it('sends no body and no content type without one', async () => {
     await get();
     expect(received[0]?.headers['content-type']).toBeUndefined();
@@ -240,14 +280,30 @@ describe('send', () => {
     });
   });
 
-  it('an encoding it does not know (whatever its name) leaves the body as it came', async () => {
-    for (const encoding of ['identity', 'constructor', '__proto__', 'toString']) {
+  it('identity is no encoding; one it does not know (whatever its name) is refused, never read as text', async () => {
+    answer = (_request, response) => {
+      response.writeHead(200, { 'content-encoding': 'identity' });
+      response.end('{"plain":true}');
+    };
+    expect((await get()).data).toEqual({ plain: true });
+    for (const encoding of ['zstd', 'constructor', '__proto__', 'toString']) {
       answer = (_request, response) => {
         response.writeHead(200, { 'content-encoding': encoding });
         response.end('{"plain":true}');
       };
-      expect((await get()).data, encoding).toEqual({ plain: true });
+      await expect(get(), encoding).rejects.toMatchObject({
+        code: 'ERR_BAD_ENCODING',
+        message: `an answer in an encoding this client does not read (${encoding.toLowerCase()})`,
+      });
     }
+  });
+
+  it('stacked encodings are undone last first', async () => {
+    answer = (_request, response) => {
+      response.writeHead(200, { 'content-encoding': 'gzip, br' });
+      response.end(brotliCompressSync(gzipSync(Buffer.from('{"twice":true}'))));
+    };
+    expect((await get()).data).toEqual({ twice: true });
   });
 
   it('a header Node refuses to send is an error at once, with no deadline left running', async () => {
@@ -260,7 +316,11 @@ describe('send', () => {
         body: undefined,
         timeoutMs: 60_000,
       }),
-    ).rejects.toMatchObject({ code: 'ERR_INVALID_CHAR' });
+    ).rejects.toMatchObject({
+      name: 'TransportFailure',
+      code: 'ERR_INVALID_REQUEST',
+      message: expect.stringContaining('Invalid character in header content ["X-Injected"]'),
+    });
     expect(process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length).toBe(timersBefore);
     expect(received).toEqual([]);
   });
@@ -417,6 +477,60 @@ describe('releaseIdleSockets', () => {
     expect(await connectionsDownTo(0)).toBe(0);
   });
 
+  it('a client closed while a request is under way ends that socket too, once the exchange is done', async () => {
+    server.closeAllConnections();
+    let release: () => void = () => {};
+    answer = (_request, response) => {
+      release = () => response.end('{}');
+    };
+    const client = createHttpClient({
+      pluginId: 'testcrm',
+      baseUrl: origin,
+      auth: { headers: async () => ({}) },
+      budget: createRateBudgetRegistry().forAccount('inflight', { requestsPerInterval: 100 }),
+      redactor: createRedactor(),
+    });
+    const pending = client.request({ method: 'GET', path: '/x', operation: 'read' });
+    while (received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    client.close();
+    release();
+    await expect(pending).resolves.toMatchObject({ status: 200 });
+    expect(await connectionsDownTo(0)).toBe(0);
+  });
+
+  it('a POST answered normally keeps its socket for the next request', async () => {
+    server.closeAllConnections();
+    await send({ method: 'POST', url: `${origin}/x`, headers: {}, body: { a: 1 }, timeoutMs: 5_000 });
+    await send({ method: 'POST', url: `${origin}/x`, headers: {}, body: { a: 2 }, timeoutMs: 5_000 });
+    expect(await connections()).toBe(1);
+  });
+
+  it('an answer that comes before the upload is all sent ends that socket: it never returns to the pool', async () => {
+    server.closeAllConnections();
+    const early = createServer((_request, response) => {
+      // Answers at once and reads nothing more, without closing: the rest of the body is stuck.
+      response.writeHead(413, { 'content-type': 'application/json' });
+      response.end('{"error":"too large"}');
+    });
+    await new Promise<void>((resolve) => early.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(early.address() as AddressInfo).port}/upload`;
+    try {
+      const big = 'x'.repeat(8 * 1024 * 1024);
+      const answered = await send({ method: 'POST', url, headers: {}, body: big, timeoutMs: 5_000 });
+      expect(answered.status).toBe(413);
+      const open = () =>
+        new Promise<number>((resolve, reject) =>
+          early.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+        );
+      for (let wait = 0; wait < 50 && (await open()) > 0; wait += 1)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await open()).toBe(0);
+    } finally {
+      early.closeAllConnections();
+      await new Promise((resolve) => early.close(resolve));
+    }
+  });
+
   it('leaves a socket that carries a request: the exchange completes', async () => {
     server.closeAllConnections();
     let release: () => void = () => {};
@@ -435,5 +549,70 @@ describe('releaseIdleSockets', () => {
     releaseIdleSockets(hosts);
     release();
     await expect(pending).resolves.toMatchObject({ status: 200, data: { late: true } });
+  });
+});
+
+describe('what the HTTP layer makes of the transport’s failures', () => {
+  const clientWith = (auth: Record<string, string> = {}, timeoutMs?: number) =>
+    createHttpClient({
+      pluginId: 'testcrm',
+      baseUrl: origin,
+      auth: { headers: async () => auth },
+      budget: createRateBudgetRegistry().forAccount(`layer-${Math.random()}`, { requestsPerInterval: 100 }),
+      redactor: createRedactor(['token-with-a-newline']),
+      retry: { initialDelayMs: 1, maxDelayMs: 2 },
+      timeoutMs,
+    });
+
+  it('input Node cannot send is a typed input error, tried once, never a retried transport failure', async () => {
+    // A token read from a file with its line break, and a body JSON cannot hold.
+    const client = clientWith({ Authorization: 'Bearer token-with-a-newline\n' });
+    const error = await client
+      .request({ method: 'GET', path: '/x', operation: 'read x' })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'input_invalid', retryable: false, attempts: 1 });
+    expect(String((error as Error).message)).toContain('testcrm: read x: the request cannot be sent:');
+    expect(String((error as Error).message)).not.toContain('token-with-a-newline');
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await expect(
+      clientWith().request({ method: 'PUT', path: '/x', body: circular, operation: 'update x' }),
+    ).rejects.toMatchObject({ code: 'input_invalid', retryable: false, attempts: 1 });
+    expect(received).toEqual([]);
+  });
+
+  it('a path that is no URL once joined fails as a typed transport error naming the CRM’s origin', async () => {
+    answer = (request) => request.socket.destroy();
+    const error = await clientWith()
+      .request({
+        method: 'GET',
+        path: '//[x/find?api_key=token-with-a-newline',
+        operation: 'find',
+        idempotent: false,
+      })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'transport_failed' });
+    expect(String((error as Error).message)).toContain(`Check that ${origin} is reachable`);
+    expect(JSON.stringify(error)).not.toContain('token-with-a-newline');
+  });
+
+  it('an error answer nested too deep to print is still a typed error', async () => {
+    answer = (_request, response) => {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.end(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    };
+    await expect(
+      clientWith().request({ method: 'GET', path: '/x', operation: 'read x' }),
+    ).rejects.toMatchObject({
+      status: 400,
+      cause: { body: '[an answer too deeply nested to print]' },
+    });
+  });
+
+  it('a timeout a timer cannot hold is refused when the client is made', () => {
+    for (const timeoutMs of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])
+      expect(() => clientWith({}, timeoutMs), String(timeoutMs)).toThrow(
+        expect.objectContaining({ code: 'configuration_invalid' }),
+      );
   });
 });

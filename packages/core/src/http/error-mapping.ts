@@ -28,9 +28,18 @@ export interface ErrorResponse {
 
 /** A short, redacted excerpt of an error body for messages. */
 export function bodyExcerpt(response: ErrorResponse, maxLength = 300): string {
-  const raw = typeof response.data === 'string' ? response.data : JSON.stringify(response.data ?? '');
+  const raw = typeof response.data === 'string' ? response.data : printable(response.data);
   const text = response.redact(raw ?? '');
   return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
+}
+
+/** The answer as JSON text; one nested too deep to print (a hostile or broken CRM) says so instead of throwing. */
+function printable(data: unknown): string {
+  try {
+    return JSON.stringify(data ?? '') ?? '';
+  } catch {
+    return '[an answer too deeply nested to print]';
+  }
 }
 
 /** The generic mapping by status, used when a plugin's own mapping has nothing more specific. */

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DelegateBackoff, decorrelatedJitterGenerator, handleWhen, retry } from 'cockatiel';
-import { type CrmConnectError, InvalidInputError, isCrmConnectError, TransportError } from '../errors.js';
+import {
+  ConfigurationError,
+  type CrmConnectError,
+  InvalidInputError,
+  isCrmConnectError,
+  TransportError,
+} from '../errors.js';
 import { type Logger, silentLogger } from '../logging.js';
 import type { Redactor } from '../redaction.js';
 import { createRequestTelemetry } from '../telemetry/request-telemetry.js';
@@ -132,10 +138,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 120_000,
   };
   const timeoutMs = options.timeoutMs ?? 30_000;
+  // A timer takes 1 ms to 2³¹−1 ms; anything else fires at once (Node warns and uses 1 ms).
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 2_147_483_647) {
+    throw new ConfigurationError(
+      `${options.pluginId}: the HTTP timeout must be a whole number of milliseconds from 1 to 2147483647, not ${timeoutMs}.`,
+      {
+        pluginId: options.pluginId,
+        issues: [{ path: 'http.timeoutMs', message: 'http.timeoutMs: 1 to 2147483647 ms' }],
+      },
+    );
+  }
   const baseOrigin = new URL(options.baseUrl).origin;
   const telemetry = createRequestTelemetry(options.pluginId, options.baseUrl);
   /** The hosts this client sent to, whose idle sockets `close` ends. */
   const hostsSentTo = new Set<string>();
+  /** Set by `close`: an exchange that ends afterwards returns its socket to the pool, to be ended too. */
+  let closed = false;
 
   // One retry policy per client, not per request: what a retry logs is read from the error
   // (every error this layer throws carries its request id; the operation is in its message).
@@ -230,7 +248,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             timeoutMs,
           },
           hostsSentTo,
-        );
+        ).finally(() => {
+          // After the agent has taken the socket back (it does so on a later turn than this one).
+          if (closed) setImmediate(() => releaseIdleSockets(hostsSentTo));
+        });
         if (logger.enabled?.('debug') !== false)
           logger.log('debug', 'crm request', {
             requestId,
@@ -333,6 +354,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     );
   }
 
+  /** Where the request went (as the transport joins it), for a message; the base URL's origin when it does not parse. */
+  function originOf(path: string): string {
+    try {
+      return new URL(joinUrl(options.baseUrl, path, undefined)).origin;
+    } catch {
+      return baseOrigin;
+    }
+  }
+
   function waitable(error: CrmConnectError): boolean {
     return error.retryAfterMs === undefined || error.retryAfterMs <= retryOptions.maxRetryAfterMs;
   }
@@ -364,13 +394,20 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     if (isCrmConnectError(error)) return error;
     const code = codeOf(error);
     const detail = error instanceof Error ? error.message : String(error);
+    if (code === 'ERR_INVALID_REQUEST' || code === 'ERR_BAD_URL') {
+      // Nothing was sent, and sending the same again cannot help: the caller's input is at fault.
+      return new InvalidInputError(
+        options.redactor.redact(`${options.pluginId}: ${request.operation}: ${detail}. Nothing was sent.`),
+        { pluginId: options.pluginId, requestId, cause: { code, message: options.redactor.redact(detail) } },
+      );
+    }
     const timedOut = code === 'ETIMEDOUT';
     const what = timedOut
       ? `timed out after ${timeoutMs} ms`
       : `failed before an answer (${code ?? 'network error'}: ${detail})`;
     return new TransportError(
       options.redactor.redact(
-        `${options.pluginId}: ${request.operation} ${what}. Check that ${new URL(request.path, options.baseUrl).origin} is reachable; the request is retried automatically when it is safe to repeat.`,
+        `${options.pluginId}: ${request.operation} ${what}. Check that ${originOf(request.path)} is reachable; the request is retried automatically when it is safe to repeat.`,
       ),
       // A socket error can hold what was sent (credentials): keep only a redacted summary.
       { pluginId: options.pluginId, requestId, cause: { code, message: options.redactor.redact(detail) } },
@@ -381,8 +418,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     baseUrl: options.baseUrl,
     request,
     close() {
+      closed = true;
       releaseIdleSockets(hostsSentTo);
-      hostsSentTo.clear();
     },
   };
 }

@@ -112,7 +112,6 @@ export function send(request: TransportRequest, hosts?: Set<string>): Promise<Tr
       new TransportFailure(`not an http or https URL (${target?.protocol ?? 'unreadable'})`, 'ERR_BAD_URL'),
     );
   const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
-  hosts?.add(poolPrefix(target));
   const headers: Record<string, string> = {};
   const named = new Set<string>();
   for (const [name, value] of Object.entries(request.headers)) {
@@ -122,11 +121,18 @@ export function send(request: TransportRequest, hosts?: Set<string>): Promise<Tr
   for (const [name, value] of Object.entries(defaultHeaders)) {
     if (!named.has(name)) headers[name] = value;
   }
-  const { payload, contentType } = payloadOf(request.body);
-  if (payload !== undefined) {
-    if (contentType !== undefined && !named.has('content-type')) headers['content-type'] = contentType;
-    headers['content-length'] = String(Buffer.byteLength(payload));
+  let body: ReturnType<typeof payloadOf>;
+  try {
+    body = payloadOf(request.body);
+  } catch (error) {
+    return Promise.reject(invalidRequest(`its body cannot be sent as JSON (${String(error)})`));
   }
+  if (body.payload !== undefined) {
+    if (body.contentType !== undefined && !named.has('content-type'))
+      headers['content-type'] = body.contentType;
+    headers['content-length'] = String(Buffer.byteLength(body.payload));
+  }
+  hosts?.add(poolPrefix(target));
   const open = target.protocol === 'https:' ? https.request : http.request;
 
   return new Promise<TransportResponse>((resolve, reject) => {
@@ -135,6 +141,9 @@ export function send(request: TransportRequest, hosts?: Set<string>): Promise<Tr
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
+      // An answer that came before the body was all sent (a 401 or 413 to an upload): the socket
+      // still owes the server the rest, so it must not go back to the pool, nor hold its slot.
+      if (!outgoing.writableFinished) outgoing.destroy();
       outcome();
     };
     const fail = (error: unknown) =>
@@ -151,22 +160,16 @@ export function send(request: TransportRequest, hosts?: Set<string>): Promise<Tr
     let outgoing: ClientRequest;
     try {
       outgoing = open(target, { method: request.method, headers, agent }, (answer: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let received = 0;
+        const collected = new AnswerBuffer(Number(answer.headers['content-length']));
         answer.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > maxAnswerBytes)
+          if (!collected.add(chunk))
             fail(new TransportFailure(`the answer passed ${maxAnswerBytes} bytes`, 'ERR_ANSWER_TOO_LARGE'));
-          else chunks.push(chunk);
         });
         answer.on('error', fail);
         answer.on('close', () => {
           if (!answer.complete) fail(new TransportFailure('the connection closed mid-answer', 'ECONNRESET'));
         });
         answer.on('end', () => {
-          const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-          const encoding = answer.headers['content-encoding']?.trim().toLowerCase();
-          const decode = encoding === undefined || body.length === 0 ? undefined : decoders.get(encoding);
           const finish = (decoded: Buffer) =>
             settle(() =>
               resolve({
@@ -175,20 +178,85 @@ export function send(request: TransportRequest, hosts?: Set<string>): Promise<Tr
                 data: parseAnswer(decoded),
               }),
             );
-          if (decode === undefined) finish(body);
-          else decode(body).then(finish, (error: unknown) => fail(decodeFailure(encoding, error)));
+          decodeAnswer(collected.bytes(), answer.headers['content-encoding']).then(finish, fail);
         });
       });
     } catch (error) {
       // Refused before anything was sent (a header value with a line break, a method Node rejects).
       settled = true;
       clearTimeout(deadline);
-      reject(error);
+      reject(invalidRequest(error instanceof Error ? error.message : String(error)));
       return;
     }
     outgoing.on('error', fail);
-    outgoing.end(payload);
+    outgoing.end(body.payload);
   });
+}
+
+/** A request Node or JSON cannot send as it is: nothing left, and sending it again cannot help. */
+function invalidRequest(reason: string): TransportFailure {
+  return new TransportFailure(`the request cannot be sent: ${reason}`, 'ERR_INVALID_REQUEST');
+}
+
+/**
+ * An answer's bytes, gathered into one buffer grown by doubling up to the cap: a Buffer kept per
+ * 'data' chunk costs about 200 bytes of heap each, so an answer sent one byte per chunk would
+ * have weighed 200 × its size.
+ */
+class AnswerBuffer {
+  private buffer: Buffer;
+  private length = 0;
+
+  constructor(announced: number) {
+    const hint = Number.isSafeInteger(announced) && announced > 0 ? announced : 16 * 1024;
+    this.buffer = Buffer.allocUnsafe(Math.min(hint, maxAnswerBytes));
+  }
+
+  /** False once the answer passed the cap (nothing more is kept). */
+  add(chunk: Buffer): boolean {
+    const needed = this.length + chunk.length;
+    if (needed > maxAnswerBytes) return false;
+    if (needed > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.min(Math.max(needed, this.buffer.length * 2), maxAnswerBytes));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    chunk.copy(this.buffer, this.length);
+    this.length = needed;
+    return true;
+  }
+
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+}
+
+/**
+ * The body as sent, decoded in the reverse order of its `Content-Encoding` list (`gzip, br` was
+ * gzipped, then brotli-compressed). An encoding it does not know is refused rather than handed
+ * on as text: compressed bytes read as a CRM's answer would be nonsense.
+ */
+async function decodeAnswer(body: Buffer, header: string | undefined): Promise<Buffer> {
+  if (header === undefined || body.length === 0) return body;
+  const encodings = header
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '' && name !== 'identity');
+  let decoded = body;
+  for (const encoding of encodings.reverse()) {
+    const decode = decoders.get(encoding);
+    if (decode === undefined)
+      throw new TransportFailure(
+        `an answer in an encoding this client does not read (${encoding})`,
+        'ERR_BAD_ENCODING',
+      );
+    try {
+      decoded = await decode(decoded);
+    } catch (error) {
+      throw decodeFailure(encoding, error);
+    }
+  }
+  return decoded;
 }
 
 /** The URL, parsed once (`URL.canParse` and then `new URL` parsed it twice), or `undefined`. */
@@ -239,7 +307,10 @@ function payloadOf(body: unknown): {
     return { payload: body, contentType: undefined };
   if (body instanceof URLSearchParams)
     return { payload: body.toString(), contentType: 'application/x-www-form-urlencoded' };
-  return { payload: JSON.stringify(body), contentType: 'application/json' };
+  const json: string | undefined = JSON.stringify(body);
+  // A function or a symbol: JSON has nothing to send for it, and sending nothing would hide that.
+  if (json === undefined) throw new TypeError(`a ${typeof body} is not JSON`);
+  return { payload: json, contentType: 'application/json' };
 }
 
 function decodeFailure(encoding: string | undefined, error: unknown): TransportFailure {
