@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../src/http/http-client.js';
 import {
@@ -296,6 +296,14 @@ describe('send', () => {
         message: `an answer in an encoding this client does not read (${encoding.toLowerCase()})`,
       });
     }
+  });
+
+  it('deflate without its zlib wrapper, as some servers send it, is read too', async () => {
+    answer = (_request, response) => {
+      response.writeHead(200, { 'content-encoding': 'deflate' });
+      response.end(deflateRawSync(Buffer.from('{"raw":true}')));
+    };
+    expect((await get()).data).toEqual({ raw: true });
   });
 
   it('stacked encodings are undone last first', async () => {

@@ -3,7 +3,7 @@ import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:h
 import type * as Https from 'node:https';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
-import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+import { brotliDecompress, gunzip, inflate, inflateRaw } from 'node:zlib';
 
 /**
  * The HTTP layer's transport: one exchange over Node's own `http`/`https` clients and keep-alive
@@ -43,9 +43,22 @@ const decodeOptions = { maxOutputLength: maxAnswerBytes };
 const decoders: ReadonlyMap<string, (body: Buffer) => Promise<Buffer>> = new Map([
   ['gzip', (body: Buffer) => promisify(gunzip)(body, decodeOptions)],
   ['x-gzip', (body: Buffer) => promisify(gunzip)(body, decodeOptions)],
-  ['deflate', (body: Buffer) => promisify(inflate)(body, decodeOptions)],
+  // HTTP's deflate is zlib-wrapped; some servers send it raw, without the wrapper.
+  ['deflate', (body: Buffer) => promisify(inflate)(body, decodeOptions).catch(rawDeflate(body))],
   ['br', (body: Buffer) => promisify(brotliDecompress)(body, decodeOptions)],
 ]);
+
+/** Reads a body that failed as zlib-wrapped deflate as raw deflate, unless it failed on the size cap. */
+function rawDeflate(body: Buffer) {
+  return (error: unknown): Promise<Buffer> =>
+    isTooLarge(error) ? Promise.reject(error) : promisify(inflateRaw)(body, decodeOptions);
+}
+
+function isTooLarge(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && 'code' in error && error.code === 'ERR_BUFFER_TOO_LARGE'
+  );
+}
 
 export interface TransportRequest {
   method: string;
@@ -315,7 +328,7 @@ function payloadOf(body: unknown): {
 
 function decodeFailure(encoding: string | undefined, error: unknown): TransportFailure {
   // zlib's own code when the decoded answer would pass `maxOutputLength`.
-  if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'ERR_BUFFER_TOO_LARGE')
+  if (isTooLarge(error))
     return new TransportFailure(
       `the ${encoding} answer passed ${maxAnswerBytes} bytes decoded`,
       'ERR_ANSWER_TOO_LARGE',
