@@ -221,8 +221,10 @@ class AnswerBuffer {
   private length = 0;
 
   constructor(announced: number) {
+    // The announced length sizes the first buffer, up to 1 MiB: a server announcing 32 MiB and
+    // sending nothing must not make each request hold that much.
     const hint = Number.isSafeInteger(announced) && announced > 0 ? announced : 16 * 1024;
-    this.buffer = Buffer.allocUnsafe(Math.min(hint, maxAnswerBytes));
+    this.buffer = Buffer.allocUnsafe(Math.min(hint, 1024 * 1024));
   }
 
   /** False once the answer passed the cap (nothing more is kept). */
