@@ -179,10 +179,19 @@ describe('send', () => {
   it('a body JSON cannot hold is refused before anything is sent', async () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    for (const body of [circular, { big: 1n }, () => 'a function'])
+    for (const [body, reason] of [
+      [circular, 'circular structure'],
+      [{ big: 1n }, 'BigInt'],
+      [() => 'a function', 'TypeError: a function is not JSON'],
+    ] as const)
       await expect(
         send({ method: 'POST', url: `${origin}/x`, headers: {}, body, timeoutMs: 5_000 }),
-      ).rejects.toMatchObject({ code: 'ERR_INVALID_REQUEST' });
+      ).rejects.toMatchObject({
+        code: 'ERR_INVALID_REQUEST',
+        message: expect.stringMatching(
+          new RegExp(`^the request cannot be sent: its body cannot be sent as JSON \\(.*${reason}`),
+        ),
+      });
     expect(received).toEqual([]);
   });
 
@@ -304,6 +313,14 @@ describe('send', () => {
       response.end(deflateRawSync(Buffer.from('{"raw":true}')));
     };
     expect((await get()).data).toEqual({ raw: true });
+  });
+
+  it('empty entries in the encoding list are no encoding', async () => {
+    answer = (_request, response) => {
+      response.writeHead(200, { 'content-encoding': ', gzip,' });
+      response.end(gzipSync(Buffer.from('{"listed":true}')));
+    };
+    expect((await get()).data).toEqual({ listed: true });
   });
 
   it('stacked encodings are undone last first', async () => {
@@ -506,10 +523,21 @@ describe('releaseIdleSockets', () => {
     expect(await connectionsDownTo(0)).toBe(0);
   });
 
-  it('a POST answered normally keeps its socket for the next request', async () => {
+  it('a POST answered normally keeps its socket for the next request, through a client too', async () => {
     server.closeAllConnections();
     await send({ method: 'POST', url: `${origin}/x`, headers: {}, body: { a: 1 }, timeoutMs: 5_000 });
     await send({ method: 'POST', url: `${origin}/x`, headers: {}, body: { a: 2 }, timeoutMs: 5_000 });
+    const client = createHttpClient({
+      pluginId: 'testcrm',
+      baseUrl: origin,
+      auth: { headers: async () => ({}) },
+      budget: createRateBudgetRegistry().forAccount('reuse', { requestsPerInterval: 100 }),
+      redactor: createRedactor(),
+    });
+    await client.request({ method: 'POST', path: '/x', body: { a: 3 }, operation: 'create' });
+    await client.request({ method: 'POST', path: '/x', body: { a: 4 }, operation: 'create' });
+    // Long enough for a socket ended by mistake to be seen gone by the server.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await connections()).toBe(1);
   });
 
@@ -578,7 +606,12 @@ describe('what the HTTP layer makes of the transport’s failures', () => {
     const error = await client
       .request({ method: 'GET', path: '/x', operation: 'read x' })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'input_invalid', retryable: false, attempts: 1 });
+    expect(error).toMatchObject({
+      code: 'input_invalid',
+      retryable: false,
+      attempts: 1,
+      cause: { code: 'ERR_INVALID_REQUEST' },
+    });
     expect(String((error as Error).message)).toContain('testcrm: read x: the request cannot be sent:');
     expect(String((error as Error).message)).not.toContain('token-with-a-newline');
     const circular: Record<string, unknown> = {};
@@ -587,6 +620,22 @@ describe('what the HTTP layer makes of the transport’s failures', () => {
       clientWith().request({ method: 'PUT', path: '/x', body: circular, operation: 'update x' }),
     ).rejects.toMatchObject({ code: 'input_invalid', retryable: false, attempts: 1 });
     expect(received).toEqual([]);
+  });
+
+  it('a base URL that is not http or https is the caller’s error, tried once', async () => {
+    const client = createHttpClient({
+      pluginId: 'testcrm',
+      baseUrl: 'ftp://files.crm.test',
+      auth: { headers: async () => ({}) },
+      budget: createRateBudgetRegistry().forAccount('ftp', { requestsPerInterval: 100 }),
+      redactor: createRedactor(),
+    });
+    await expect(client.request({ method: 'GET', path: '/x', operation: 'read x' })).rejects.toMatchObject({
+      code: 'input_invalid',
+      attempts: 1,
+      message: 'testcrm: read x: not an http or https URL (ftp:). Nothing was sent.',
+      cause: { code: 'ERR_BAD_URL' },
+    });
   });
 
   it('a path that is no URL once joined fails as a typed transport error naming the CRM’s origin', async () => {
@@ -620,7 +669,12 @@ describe('what the HTTP layer makes of the transport’s failures', () => {
   it('a timeout a timer cannot hold is refused when the client is made', () => {
     for (const timeoutMs of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])
       expect(() => clientWith({}, timeoutMs), String(timeoutMs)).toThrow(
-        expect.objectContaining({ code: 'configuration_invalid' }),
+        expect.objectContaining({
+          code: 'configuration_invalid',
+          message: `testcrm: the HTTP timeout must be a whole number of milliseconds from 1 to 2147483647, not ${timeoutMs}.`,
+          issues: [{ path: 'http.timeoutMs', message: 'http.timeoutMs: 1 to 2147483647 ms' }],
+        }),
       );
+    for (const timeoutMs of [1, 2 ** 31 - 1]) expect(() => clientWith({}, timeoutMs)).not.toThrow();
   });
 });
