@@ -93,6 +93,8 @@ export function createKustomerClient(settings: KustomerCredentials, context: Plu
       defaultHeaders: { Accept: 'application/json' },
     });
   const bootstrap = clientOn(hostBudget);
+  /** The organization's client, once the key's user named it. */
+  let orgClient: HttpClient | undefined;
   let closed = false;
   const refuseWhenClosed = () => {
     if (!closed) return;
@@ -131,7 +133,8 @@ export function createKustomerClient(settings: KustomerCredentials, context: Plu
     // shared budget that cannot be reached (Redis down) only loses this bookkeeping slot; it must
     // not become an unhandled rejection, which ends a Node process.
     orgBudget.schedule(async () => undefined).catch(() => {});
-    return { identity, http: clientOn(orgBudget) };
+    orgClient = clientOn(orgBudget);
+    return { identity, http: orgClient };
   }
 
   const ready = cacheOnSuccess(resolve);
@@ -148,8 +151,9 @@ export function createKustomerClient(settings: KustomerCredentials, context: Plu
     },
     close() {
       closed = true;
-      // Every client of this connection talks to the one API host: ending its idle sockets once is enough.
+      // Both talk to the one API host; each also ends the sockets of its own exchanges under way.
       bootstrap.close();
+      orgClient?.close();
     },
   };
 }
