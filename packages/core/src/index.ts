@@ -106,6 +106,7 @@ export {
   createAnswerParser,
   createWriteAnswerParser,
 } from './parse-answer.js';
+export { parseUrl } from './parse-url.js';
 export {
   type AddNoteInput,
   type AddNoteResult,

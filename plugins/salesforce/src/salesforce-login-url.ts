@@ -1,4 +1,4 @@
-import { loopbackOrigin } from '@crm-connect/core';
+import { parseUrl as asUrl, loopbackOrigin } from '@crm-connect/core';
 
 /**
  * The org's My Domain URL, which is where admins sign in and where the OAuth endpoints live.
@@ -83,21 +83,13 @@ export function checkLoginUrl(input: string): LoginUrlCheck {
 
 function parseUrl(value: string): { url: URL; bare: boolean } | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    const url = safeUrl(value);
+    const url = asUrl(value);
     return url === undefined ? undefined : { url, bare: false };
   }
   // A bare host ("acme.my.salesforce.com") is read as a URL so the message can name the fix.
   if (!/^[a-z0-9.-]+\.[a-z0-9.-]+(\/.*)?$/i.test(value)) return undefined;
-  const url = safeUrl(`https://${value}`);
+  const url = asUrl(`https://${value}`);
   return url === undefined ? undefined : { url, bare: true };
-}
-
-function safeUrl(value: string): URL | undefined {
-  try {
-    return new URL(value);
-  } catch {
-    return undefined;
-  }
 }
 
 function capitalise(text: string): string {

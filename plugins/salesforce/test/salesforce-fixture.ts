@@ -552,6 +552,14 @@ function compositeCaseRefused(
   };
 }
 
+/** Mocks the composite create, sent without auto-assignment, answered with the Case refused. */
+function refuseComposite(crm: () => nock.Scope, ...refusal: Parameters<typeof compositeCaseRefused>): void {
+  crm()
+    .post(`${dataPath}/composite`)
+    .matchHeader('sforce-auto-assign', 'FALSE')
+    .reply(200, compositeCaseRefused(...refusal), limitInfo);
+}
+
 export const salesforceFixture: ConformanceFixture<typeof plugin.settings.schema> = {
   // With agent sessions, so the always-admin cases differ from the others for real.
   plugin: agentPlugin,
@@ -788,25 +796,19 @@ export const salesforceFixture: ConformanceFixture<typeof plugin.settings.schema
       mock: (crm) => {
         // A validation rule refuses the Contact; the Case, naming its Contact by key, then finds
         // none (INVALID_FIELD on the key field, which alone would read as a missing field).
-        crm()
-          .post(`${dataPath}/composite`)
-          .matchHeader('sforce-auto-assign', 'FALSE')
-          .reply(
-            200,
-            compositeCaseRefused(
-              {
-                message: `Foreign key external ID: ${janeKey} not found for field ${contactKeyField} in entity Contact`,
-                errorCode: 'INVALID_FIELD',
-                fields: [],
-              },
-              {
-                message: 'A contact needs a mailing country',
-                errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
-                fields: ['MailingCountry'],
-              },
-            ),
-            limitInfo,
-          );
+        refuseComposite(
+          crm,
+          {
+            message: `Foreign key external ID: ${janeKey} not found for field ${contactKeyField} in entity Contact`,
+            errorCode: 'INVALID_FIELD',
+            fields: [],
+          },
+          {
+            message: 'A contact needs a mailing country',
+            errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+            fields: ['MailingCountry'],
+          },
+        );
       },
     },
     createTicketRefused: {
@@ -814,18 +816,11 @@ export const salesforceFixture: ConformanceFixture<typeof plugin.settings.schema
         'create case failed (HTTP 400, INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: Case Origin: bad value for restricted picklist field: Web)',
       mock: (crm) => {
         // The Contact made; the Case refused: the org's Case Origin picklist lacks the value sent.
-        crm()
-          .post(`${dataPath}/composite`)
-          .matchHeader('sforce-auto-assign', 'FALSE')
-          .reply(
-            200,
-            compositeCaseRefused({
-              message: 'Case Origin: bad value for restricted picklist field: Web',
-              errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
-              fields: ['Origin'],
-            }),
-            limitInfo,
-          );
+        refuseComposite(crm, {
+          message: 'Case Origin: bad value for restricted picklist field: Web',
+          errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+          fields: ['Origin'],
+        });
       },
     },
   },

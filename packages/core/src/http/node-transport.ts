@@ -4,6 +4,7 @@ import type * as Https from 'node:https';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, inflateRaw } from 'node:zlib';
+import { parseUrl } from '../parse-url.js';
 
 /**
  * The HTTP layer's transport: one exchange over Node's own `http`/`https` clients and keep-alive
@@ -272,15 +273,6 @@ async function decodeAnswer(body: Buffer, header: string | undefined): Promise<B
     }
   }
   return decoded;
-}
-
-/** The URL, parsed once (`URL.canParse` and then `new URL` parsed it twice), or `undefined`. */
-function parseUrl(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -236,10 +236,10 @@ export function connectorPathsSuite<TSchema extends PluginSettingsSchema>(
       'a description longer than the CRM holds in one field is written whole: every word, nothing cut';
     if (createTicketLongDescription === undefined)
       it.todo(`${long} (the fixture has no createTicketLongDescription)`);
-    // Skipped on purpose: the fixture says this CRM cannot have the path, and why (in the name).
-    else if ('notApplicable' in createTicketLongDescription)
+    else if ('notApplicable' in createTicketLongDescription) {
+      // Skipped on purpose: the fixture says this CRM cannot have the path, and why (in the name).
       it.skip(`${long} (not applicable: ${createTicketLongDescription.notApplicable})`);
-    else
+    } else
       it(long, async () => {
         const h = harness();
         h.use(mocks.connectionUser);
@@ -301,10 +301,10 @@ export function connectorPathsSuite<TSchema extends PluginSettingsSchema>(
       'a multi-step create failing half-way is a retryable error; its redelivery finishes it with the same keys, no second contact or record';
     if (createTicketStepFails === undefined)
       it.todo(`${stepFails} (the fixture has no createTicketStepFails)`);
-    // Skipped on purpose: the fixture says this CRM cannot have the path, and why (in the name).
-    else if ('notApplicable' in createTicketStepFails)
+    else if ('notApplicable' in createTicketStepFails) {
+      // Skipped on purpose: the fixture says this CRM cannot have the path, and why (in the name).
       it.skip(`${stepFails} (not applicable: ${createTicketStepFails.notApplicable})`);
-    else
+    } else
       it(stepFails, async () => {
         const h = harness();
         h.use(mocks.connectionUser);
@@ -350,10 +350,10 @@ export function connectorPathsSuite<TSchema extends PluginSettingsSchema>(
       ],
     ] as const) {
       if (refusedCreate === undefined) it.todo(`${name} (the fixture has no mock for it)`);
-      // Skipped on purpose: the fixture says this CRM cannot have the path, and why (in the name).
-      else if ('notApplicable' in refusedCreate)
+      else if ('notApplicable' in refusedCreate) {
+        // Skipped on purpose: the fixture says this CRM cannot have the path, and why (in the name).
         it.skip(`${name} (not applicable: ${refusedCreate.notApplicable})`);
-      else
+      } else
         it(name, async () => {
           const h = harness();
           h.use(mocks.connectionUser);
